@@ -1,0 +1,27 @@
+package conn
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// Receive buffers are pooled by power-of-two size class so that idle
+// connections hold none: a connection takes one when a message starts and
+// gives it back when the message is delivered.
+var bufPools [33]sync.Pool
+
+func sizeClass(n int) int { return bits.Len(uint(n - 1)) }
+
+func getBuffer(n int) *[]byte {
+	class := sizeClass(n)
+	if b, ok := bufPools[class].Get().(*[]byte); ok {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]byte, n, 1<<class)
+	return &b
+}
+
+func putBuffer(b *[]byte) {
+	bufPools[sizeClass(cap(*b))].Put(b)
+}

@@ -1,0 +1,250 @@
+package conn
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golws/lws/flow"
+)
+
+// Write states: whether the current callback may still write.
+const (
+	notWriteable int32 = iota
+	writeable
+	wrote
+)
+
+var lastID atomic.Uint64
+
+// Conn is one connection in the engine. Make one with Start.
+//
+// RequestWritable, SetRx, RxOn, SetTimeout, Close, Done and the accessors are
+// safe from any goroutine and never block. Write and WriteFragment are legal
+// only inside the Session's Writeable callback.
+type Conn struct {
+	t    Transport
+	sess Session
+	info *Info
+	id   uint64
+	cfg  settings
+
+	// Signals and channels between the goroutines.
+	rx         flow.Gate
+	wantWrite  flow.Signal   // RequestWritable → service
+	wake       flow.Signal   // close request → service
+	rxCh       chan Chunk    // reader → service, one chunk at a time
+	rxDone     chan struct{} // service → reader: the chunk is consumed
+	readerExit chan struct{} // closed by the reader when it returns
+	done       chan struct{} // closed by the service when the connection ends
+
+	writeState atomic.Int32 // notWriteable, writeable or wrote
+
+	// Owned by the reader goroutine.
+	buf *[]byte
+
+	// Owned by the service goroutine (and by the one write it permits).
+	fragType MessageType // type of the fragmented message in flight, 0 if none
+
+	mu         sync.Mutex // guards the fields below
+	cause      error      // why the connection is ending; first one wins
+	ending     bool       // teardown has begun: no new timers or pings
+	timeout    *time.Timer
+	graceTimer *time.Timer
+	pingTimer  *time.Timer
+	pings      sync.WaitGroup
+
+	value atomic.Value
+}
+
+// Start runs a new connection over t: it calls newSession (in the caller's
+// goroutine) to make the connection's Session, then starts the reader and
+// service goroutines and returns. info may be nil. If opts.Set is shutting
+// down, Start aborts t and returns ErrClosed.
+func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Options) (*Conn, error) {
+	if info == nil {
+		info = &Info{}
+	}
+	c := &Conn{
+		t:          t,
+		info:       info,
+		id:         lastID.Add(1),
+		cfg:        opts.settings(),
+		wantWrite:  flow.NewSignal(),
+		wake:       flow.NewSignal(),
+		rxCh:       make(chan Chunk),
+		rxDone:     make(chan struct{}, 1),
+		readerExit: make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	if c.cfg.set != nil && !c.cfg.set.add(c) {
+		t.Abort()
+		return nil, ErrClosed
+	}
+	c.sess = newSession(c)
+	if c.sess == nil {
+		c.sess = NopSession{}
+	}
+	if _, ok := t.(Pinger); ok && c.cfg.pingInterval > 0 {
+		c.pingTimer = time.AfterFunc(c.cfg.pingInterval, c.ping)
+	}
+	go c.read()
+	go c.serve()
+	return c, nil
+}
+
+// ID is a number unique to this connection within the process.
+func (c *Conn) ID() uint64 { return c.id }
+
+// Info returns what is known of the connection's start: request headers,
+// URL, peer address, subprotocol. It stays valid for the connection's life.
+func (c *Conn) Info() *Info { return c.info }
+
+// Session returns the connection's Session.
+func (c *Conn) Session() Session { return c.sess }
+
+// Transport returns the transport the connection runs over.
+func (c *Conn) Transport() Transport { return c.t }
+
+// SetValue attaches an application value to the connection.
+func (c *Conn) SetValue(v any) { c.value.Store(&v) }
+
+// Value returns the value stored by SetValue, or nil.
+func (c *Conn) Value() any {
+	if p, ok := c.value.Load().(*any); ok {
+		return *p
+	}
+	return nil
+}
+
+// Done is closed when the connection has ended, before the Closed callback.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// RequestWritable asks for a Writeable callback once the transport can take
+// more (lws_callback_on_writable). Any number of requests before the
+// callback give one callback. It never blocks.
+func (c *Conn) RequestWritable() { c.wantWrite.Notify() }
+
+// SetRx turns reception on or off (lws_rx_flow_control). While off, no
+// Receive callback runs and the reader stops reading the transport after at
+// most the one chunk it holds, so the peer's sends stall.
+func (c *Conn) SetRx(on bool) { c.rx.Set(on) }
+
+// RxOn reports whether reception is on.
+func (c *Conn) RxOn() bool { return c.rx.IsOpen() }
+
+// Write sends p as a whole message of type typ. It is legal once per
+// Writeable callback and nowhere else; it returns once the transport has
+// accepted p, after which p may be reused.
+func (c *Conn) Write(typ MessageType, p []byte) error {
+	return c.WriteFragment(typ, p, true)
+}
+
+// WriteFragment sends p as the next fragment of a message of type typ;
+// final ends the message. The fragments of one message go out over several
+// Writeable callbacks, one per callback, all with the same type.
+func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
+	if !c.writeState.CompareAndSwap(writeable, wrote) {
+		if c.writeState.Load() == wrote {
+			return ErrBackToBack
+		}
+		return ErrNotWriteable
+	}
+	if c.fragType != 0 && c.fragType != typ {
+		return ErrFragmentType
+	}
+	c.fragType = typ
+	if final {
+		c.fragType = 0
+	}
+	return c.t.Write(typ, p, final)
+}
+
+// Close ends the connection from any goroutine with a WebSocket close code
+// and reason. It returns at once; the service goroutine closes the transport
+// (a peer that does not answer is cut off after the close grace) and the
+// Closed callback follows. Closing a closed connection does nothing.
+func (c *Conn) Close(code StatusCode, reason string) {
+	c.end(&CloseError{Code: code, Reason: reason})
+}
+
+// SetTimeout arms the connection's timeout (lws_set_timeout): unless
+// SetTimeout is called again first, the connection is closed after d with a
+// *TimeoutError naming reason. d <= 0 cancels the timeout.
+func (c *Conn) SetTimeout(d time.Duration, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.timeout != nil {
+		c.timeout.Stop()
+		c.timeout = nil
+	}
+	if d > 0 && !c.ending {
+		c.timeout = time.AfterFunc(d, func() { c.end(&TimeoutError{Reason: reason}) })
+	}
+}
+
+// end records why the connection is ending, wakes the service goroutine and
+// arms the grace timer that aborts a close the peer does not let finish.
+func (c *Conn) end(cause error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cause != nil || c.ending {
+		return
+	}
+	c.cause = cause
+	c.graceTimer = time.AfterFunc(c.cfg.closeGrace, c.t.Abort)
+	c.wake.Notify()
+}
+
+// abort ends the connection at once: the transport is cut.
+func (c *Conn) abort(cause error) {
+	c.mu.Lock()
+	if c.cause == nil {
+		c.cause = cause
+	}
+	c.mu.Unlock()
+	c.t.Abort()
+	c.wake.Notify()
+}
+
+// ping runs on a timer goroutine: it pings the peer and aborts the
+// connection when no pong comes in time.
+func (c *Conn) ping() {
+	c.mu.Lock()
+	if c.ending {
+		c.mu.Unlock()
+		return
+	}
+	c.pings.Add(1)
+	c.mu.Unlock()
+	defer c.pings.Done()
+
+	if c.rx.IsOpen() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.pongTimeout)
+		err := c.t.(Pinger).Ping(ctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				err = ErrPongTimeout
+			}
+			c.abort(err)
+			return
+		}
+	}
+	c.mu.Lock()
+	if !c.ending {
+		c.pingTimer.Reset(c.cfg.pingInterval)
+	}
+	c.mu.Unlock()
+}
+
+// causeOf returns the recorded cause, or err when none is recorded yet.
+func (c *Conn) causeOf(err error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cause == nil {
+		c.cause = err
+	}
+	return c.cause
+}

@@ -1,0 +1,8 @@
+module github.com/golws/lws
+
+go 1.26.0
+
+require (
+	github.com/coder/websocket v1.8.15
+	go.uber.org/goleak v1.3.0
+)

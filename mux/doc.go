@@ -1,0 +1,15 @@
+// Package mux is golws's HTTP side: http.Handlers that upgrade WebSocket
+// requests into connections of the conn engine, choosing the protocol by
+// Sec-WebSocket-Protocol or the vhost's default, and pass other requests to
+// the vhost's HTTP handler.
+//
+// A Vhost is an ordinary http.Handler, so it mounts into any net/http server
+// and composes with its middleware.
+//
+// # Concurrency
+//
+// A Vhost may serve any number of requests at once. Its fields must not be
+// changed once it serves. An upgraded connection's handler goroutine returns
+// as soon as the connection is started: the connection lives on in the
+// engine's goroutine pair.
+package mux

@@ -1,0 +1,161 @@
+package mux
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/coder/websocket"
+	"github.com/golws/lws/conn"
+)
+
+// Vhost serves one virtual host: WebSocket upgrades to its protocols and
+// everything else through HTTP.
+type Vhost struct {
+	// Name is the host name the vhost answers to.
+	Name string
+	// Protocols are the WebSocket subprotocols the vhost speaks.
+	Protocols []*Protocol
+	// Default names the protocol for upgrades that name no subprotocol
+	// (lws pvo "default"). Empty means the first of Protocols.
+	Default string
+	// OriginPatterns lists extra origins allowed to open WebSockets, as
+	// path.Match patterns of the Origin's host (or scheme://host). A request
+	// whose Origin is another host than the request's own is refused with
+	// 403 unless it matches.
+	OriginPatterns []string
+	// AllowAnyOrigin turns origin checking off.
+	AllowAnyOrigin bool
+	// BeforeAccept, if set, runs before each upgrade with the chosen protocol
+	// and a copy of its settings, which it may change for this connection.
+	// An error refuses the upgrade with 403 and the error's text.
+	BeforeAccept func(r *http.Request, p *Protocol, s *AcceptSettings) error
+	// HTTP serves requests that are not WebSocket upgrades. Nil means 404.
+	HTTP http.Handler
+	// Logger receives connection events. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// ErrUnknownProtocol is the cause of refusing an upgrade whose
+// Sec-WebSocket-Protocol names no protocol of the vhost.
+var ErrUnknownProtocol = errors.New("mux: unknown WebSocket subprotocol")
+
+// ServeHTTP upgrades WebSocket requests and passes the rest to HTTP.
+func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !IsWebSocketUpgrade(r) {
+		if v.HTTP == nil {
+			http.NotFound(w, r)
+			return
+		}
+		v.HTTP.ServeHTTP(w, r)
+		return
+	}
+	v.upgrade(w, r)
+}
+
+// IsWebSocketUpgrade reports whether r asks for a WebSocket upgrade.
+func IsWebSocketUpgrade(r *http.Request) bool {
+	return headerHasToken(r.Header, "Connection", "upgrade") &&
+		headerHasToken(r.Header, "Upgrade", "websocket")
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Protocol returns the vhost's protocol named name, or nil.
+func (v *Vhost) Protocol(name string) *Protocol {
+	for _, p := range v.Protocols {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// choose picks the protocol for r: the first subprotocol the client offers
+// that the vhost speaks, else (when the client offers none) the default.
+func (v *Vhost) choose(r *http.Request) (p *Protocol, offered bool, err error) {
+	var names []string
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for t := range strings.SplitSeq(h, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				names = append(names, t)
+			}
+		}
+	}
+	if len(names) == 0 {
+		if v.Default != "" {
+			if p := v.Protocol(v.Default); p != nil {
+				return p, false, nil
+			}
+			return nil, false, fmt.Errorf("mux: vhost %q: default protocol %q is not one of its protocols", v.Name, v.Default)
+		}
+		if len(v.Protocols) == 0 {
+			return nil, false, fmt.Errorf("mux: vhost %q has no WebSocket protocols", v.Name)
+		}
+		return v.Protocols[0], false, nil
+	}
+	for _, n := range names {
+		if p := v.Protocol(n); p != nil {
+			return p, true, nil
+		}
+	}
+	var have []string
+	for _, p := range v.Protocols {
+		have = append(have, p.Name)
+	}
+	return nil, true, fmt.Errorf("%w: client offered %s; this server speaks %s",
+		ErrUnknownProtocol, strings.Join(names, ", "), strings.Join(have, ", "))
+}
+
+func (v *Vhost) logger() *slog.Logger {
+	if v.Logger != nil {
+		return v.Logger
+	}
+	return slog.Default()
+}
+
+func (v *Vhost) upgrade(w http.ResponseWriter, r *http.Request) {
+	p, offered, err := v.choose(r)
+	if err != nil {
+		v.logger().Info("websocket upgrade refused", "peer", r.RemoteAddr, "err", err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	settings := AcceptSettings{Compression: p.Compression}
+	if v.BeforeAccept != nil {
+		if err := v.BeforeAccept(r, p, &settings); err != nil {
+			http.Error(w, err.Error(), http.StatusForbidden)
+			return
+		}
+	}
+	opts := &websocket.AcceptOptions{
+		OriginPatterns:       v.OriginPatterns,
+		InsecureSkipVerify:   v.AllowAnyOrigin,
+		CompressionMode:      settings.Compression.mode(),
+		CompressionThreshold: settings.Compression.Threshold,
+	}
+	if offered {
+		opts.Subprotocols = []string{p.Name}
+	}
+	ws, err := websocket.Accept(leanHijack(w), r, opts)
+	if err != nil {
+		// Accept has answered the request with the reason.
+		v.logger().Info("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
+		return
+	}
+	t := conn.NewWebSocket(ws)
+	if _, err := conn.Start(t, conn.InfoFromRequest(r, p.Name), p.NewSession, p.Conn); err != nil {
+		v.logger().Info("websocket connection refused", "peer", r.RemoteAddr, "err", err)
+	}
+}
