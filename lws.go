@@ -1,0 +1,281 @@
+// Package lws is golws: the programming model of libwebsockets in Go.
+//
+// A Context holds vhosts; a vhost speaks WebSocket protocols (and serves
+// HTTP); each connection runs in the engine of package conn, where the
+// receiver is the boss: a Session writes only from its Writeable callback,
+// requested with RequestWritable, and turns rx off when it cannot keep up, so
+// TCP backpressure reaches the peer and nothing buffers without bound.
+//
+//	ctx := lws.New(nil)
+//	vh, err := ctx.NewVhost(lws.VhostOptions{
+//		Listen:    "127.0.0.1:7681",
+//		Protocols: []*lws.Protocol{echoProtocol},
+//	})
+//	...
+//	err = ctx.Run(signalContext) // serves until the context ends
+//
+// A Vhost is also an http.Handler, and Context.Handler routes by Host, so
+// either mounts into an existing net/http server.
+//
+// # Concurrency
+//
+// Every method of Context, Vhost and VhostProtocol is safe from any
+// goroutine, including Wake and RequestWritableAll, which never block.
+//
+// # Cancellation
+//
+// Run serves until its context ends, then closes the listeners, sends close
+// frames (1001) to every WebSocket peer and waits for every connection's
+// goroutines before it returns.
+package lws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/golws/lws/conn"
+	"github.com/golws/lws/flow"
+	"github.com/golws/lws/mux"
+)
+
+// DefaultShutdownTimeout bounds how long Run waits for connections to end
+// after its context is done, when Options leaves ShutdownTimeout zero.
+const DefaultShutdownTimeout = 10 * time.Second
+
+// Options configure a Context. A nil *Options means all defaults.
+type Options struct {
+	// Logger receives the framework's log. Nil means a text logger on
+	// stderr at LevelNotice (see NewLogger).
+	Logger *slog.Logger
+	// ShutdownTimeout bounds the wait for connections at shutdown; past it
+	// they are cut off. Zero means DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+	// ReadHeaderTimeout bounds reading a request's headers on the Context's
+	// listeners. Zero means 10 s.
+	ReadHeaderTimeout time.Duration
+}
+
+// Errors of Context and Vhost set-up.
+var (
+	// ErrRunning is returned when something that must precede Run is done
+	// after Run has started, or when Run is called twice.
+	ErrRunning = errors.New("lws: context is already running")
+	// ErrDuplicateVhost is returned for a second vhost of the same name on
+	// the same listener.
+	ErrDuplicateVhost = errors.New("lws: duplicate vhost")
+)
+
+// Context is a golws server: its vhosts, their listeners and protocols, and
+// the lifetime of all their connections. Make one with New.
+type Context struct {
+	log  *slog.Logger
+	opts Options
+	wake flow.Signal
+
+	mu        sync.Mutex
+	vhosts    []*Vhost
+	listeners []*listener
+	running   bool
+}
+
+// listener is one listening socket and the vhosts that share it.
+type listener struct {
+	addr  string
+	ln    net.Listener
+	hosts mux.Hosts
+	srv   *http.Server
+}
+
+// New returns a Context with no vhosts.
+func New(opts *Options) *Context {
+	c := &Context{wake: flow.NewSignal()}
+	if opts != nil {
+		c.opts = *opts
+	}
+	if c.opts.ShutdownTimeout <= 0 {
+		c.opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.opts.ReadHeaderTimeout <= 0 {
+		c.opts.ReadHeaderTimeout = 10 * time.Second
+	}
+	c.log = c.opts.Logger
+	if c.log == nil {
+		c.log = NewLogger(nil, LevelNotice)
+	}
+	return c
+}
+
+// Logger returns the Context's logger.
+func (c *Context) Logger() *slog.Logger { return c.log }
+
+// Vhosts returns the Context's vhosts in the order they were made.
+func (c *Context) Vhosts() []*Vhost {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*Vhost(nil), c.vhosts...)
+}
+
+// Vhost returns the vhost named name, or nil.
+func (c *Context) Vhost(name string) *Vhost {
+	for _, v := range c.Vhosts() {
+		if v.name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// Handler routes requests to the Context's vhosts by Host header, for
+// mounting into a server of one's own: exact name, then parent domain, then
+// the first vhost.
+func (c *Context) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		hs := make(mux.Hosts, len(c.vhosts))
+		for i, v := range c.vhosts {
+			hs[i] = v.mux
+		}
+		c.mu.Unlock()
+		hs.ServeHTTP(w, r)
+	})
+}
+
+// Wake calls the Wake callback of every protocol on every vhost, one at a
+// time, from the Context's own goroutine (lws_cancel_service and
+// LWS_CALLBACK_EVENT_WAIT_CANCELLED). It is cheap, never blocks and is safe
+// from any goroutine; wakes made before the callbacks run coalesce into one
+// round. Wakes are delivered while Run runs.
+func (c *Context) Wake() { c.wake.Notify() }
+
+func (c *Context) deliverWakes(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.wake.C():
+			for _, v := range c.Vhosts() {
+				for _, vp := range v.protocols {
+					if vp.Protocol.Wake != nil {
+						vp.Protocol.Wake(vp)
+					}
+				}
+			}
+		}
+	}
+}
+
+// RequestWritableAll asks for a Writeable callback on every connection of
+// the protocol named name, on every vhost. It never blocks.
+func (c *Context) RequestWritableAll(name string) {
+	for _, v := range c.Vhosts() {
+		if vp := v.Protocol(name); vp != nil {
+			vp.RequestWritableAll()
+		}
+	}
+}
+
+// Run serves every listener until ctx ends or one fails, then shuts down:
+// listeners close, WebSocket peers get close 1001, and Run waits (up to the
+// shutdown timeout) for every connection's goroutines to end and then runs
+// each protocol's Destroy. It returns nil after a shutdown caused by ctx, or
+// the error that stopped a listener.
+func (c *Context) Run(ctx context.Context) error {
+	c.mu.Lock()
+	if c.running {
+		c.mu.Unlock()
+		return ErrRunning
+	}
+	c.running = true
+	listeners := append([]*listener(nil), c.listeners...)
+	c.mu.Unlock()
+
+	g, gctx := errgroup.WithContext(ctx)
+	for _, l := range listeners {
+		l.srv = &http.Server{
+			Handler:           l.hosts,
+			ReadHeaderTimeout: c.opts.ReadHeaderTimeout,
+			ErrorLog:          slog.NewLogLogger(c.log.Handler(), LevelInfo),
+		}
+		c.log.Log(ctx, LevelNotice, "listening", "addr", l.ln.Addr().String(), "vhosts", vhostNames(l.hosts))
+		g.Go(func() error {
+			if err := l.srv.Serve(l.ln); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("lws: serving %s: %w", l.ln.Addr(), err)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error { return c.deliverWakes(gctx) })
+	g.Go(func() error {
+		<-gctx.Done()
+		c.shutdown(listeners)
+		return nil
+	})
+	err := g.Wait()
+	c.destroy()
+	return err
+}
+
+// shutdown closes the listeners and every connection, bounded by the
+// shutdown timeout.
+func (c *Context) shutdown(listeners []*listener) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.ShutdownTimeout)
+	defer cancel()
+	c.log.Log(ctx, LevelNotice, "shutting down")
+	var wg sync.WaitGroup
+	for _, l := range listeners {
+		wg.Go(func() {
+			if err := l.srv.Shutdown(ctx); err != nil {
+				l.srv.Close()
+			}
+		})
+	}
+	if err := c.Shutdown(ctx); err != nil {
+		c.log.Warn("connections did not end in time", "err", err)
+	}
+	wg.Wait()
+}
+
+// Shutdown closes every WebSocket connection of every vhost with 1001
+// "going away", refuses new ones, and waits until all have ended or ctx
+// ends. Run calls it; a program that mounts Handler into a server of its own
+// calls it when that server shuts down (http.Server does not track the
+// connections it hands over).
+func (c *Context) Shutdown(ctx context.Context) error {
+	vhosts := c.Vhosts()
+	for _, v := range vhosts {
+		for _, vp := range v.protocols {
+			vp.conns.CloseAll(conn.StatusGoingAway, "server shutdown")
+		}
+	}
+	for _, v := range vhosts {
+		for _, vp := range v.protocols {
+			if err := vp.conns.Wait(ctx); err != nil {
+				return fmt.Errorf("lws: vhost %q protocol %q: %d connections left: %w", v.name, vp.Protocol.Name, vp.conns.Len(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// destroy runs every protocol's Destroy once its connections have ended.
+func (c *Context) destroy() {
+	for _, v := range c.Vhosts() {
+		v.destroy(v.protocols)
+	}
+}
+
+func vhostNames(hs mux.Hosts) []string {
+	names := make([]string, len(hs))
+	for i, v := range hs {
+		names[i] = v.Name
+	}
+	return names
+}

@@ -1,0 +1,68 @@
+package lws
+
+import (
+	"time"
+
+	"github.com/golws/lws/conn"
+	"github.com/golws/lws/mux"
+)
+
+// Protocol is a named protocol: a WebSocket subprotocol (and later a raw
+// role or a callback mount's target). The same Protocol value may be bound
+// to several vhosts; each binding is a VhostProtocol with its own options,
+// state and connections. A Protocol must not be changed once bound.
+type Protocol struct {
+	// Name is the subprotocol name.
+	Name string
+	// NewSession makes the Session of each new connection (lws's per-session
+	// user data plus its callbacks). It runs in the goroutine that accepted
+	// the connection, before any callback.
+	NewSession func(vp *VhostProtocol, c *conn.Conn) conn.Session
+	// Init, if set, runs once per vhost when the protocol is bound
+	// (LWS_CALLBACK_PROTOCOL_INIT); it may read vp.Options and set vp.State.
+	// An error fails NewVhost.
+	Init func(vp *VhostProtocol) error
+	// Destroy, if set, runs once per vhost after Run has ended every
+	// connection (LWS_CALLBACK_PROTOCOL_DESTROY).
+	Destroy func(vp *VhostProtocol)
+	// Wake, if set, runs on Context.Wake, serialized with every other Wake
+	// callback (LWS_CALLBACK_EVENT_WAIT_CANCELLED).
+	Wake func(vp *VhostProtocol)
+	// RxBufferSize bounds each received chunk. Zero means
+	// conn.DefaultRxBufferSize.
+	RxBufferSize int
+	// PingInterval, when positive, pings each WebSocket peer that often and
+	// closes connections whose pong does not come within PongTimeout (zero:
+	// PingInterval).
+	PingInterval time.Duration
+	PongTimeout  time.Duration
+	// Compression configures permessage-deflate.
+	Compression mux.Compression
+}
+
+// VhostProtocol is a Protocol bound to a Vhost.
+type VhostProtocol struct {
+	// Vhost is the vhost the protocol is bound to.
+	Vhost *Vhost
+	// Protocol is the bound protocol.
+	Protocol *Protocol
+	// Options are the per-vhost options of the protocol (lws pvo).
+	Options map[string]string
+	// State is the protocol's per-vhost state, set by Init. Access to what
+	// it points to from several connections needs the protocol's own locking.
+	State any
+
+	conns conn.Set
+	mux   *mux.Protocol
+}
+
+// RequestWritableAll asks for a Writeable callback on every connection of
+// this protocol on this vhost (lws_callback_on_writable_all_protocol_vhost).
+// It never blocks.
+func (vp *VhostProtocol) RequestWritableAll() { vp.conns.RequestWritableAll() }
+
+// Each calls fn for every live connection of the protocol on this vhost.
+func (vp *VhostProtocol) Each(fn func(*conn.Conn)) { vp.conns.Each(fn) }
+
+// Len is the number of live connections of the protocol on this vhost.
+func (vp *VhostProtocol) Len() int { return vp.conns.Len() }

@@ -1,0 +1,205 @@
+package lws
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/golws/lws/conn"
+	"github.com/golws/lws/mux"
+)
+
+// VhostOptions describe a vhost.
+type VhostOptions struct {
+	// Name is the host name the vhost answers to (Host header / SNI);
+	// "cats.abc.com" also reaches a vhost named "abc.com". Empty means
+	// "default".
+	Name string
+	// Listen is the address to listen on, such as "127.0.0.1:7681" or
+	// ":0". Vhosts with the same Listen share one listener, where the first
+	// is the default; port 0 always opens a listener of its own. Empty means no listener: serve the vhost through
+	// Context.Handler or as an http.Handler.
+	Listen string
+	// Protocols are the WebSocket protocols the vhost speaks.
+	Protocols []*Protocol
+	// ProtocolOptions are per-vhost options by protocol name (lws pvo).
+	// An option "default" (any value) makes that protocol the one chosen
+	// when a client names no subprotocol; otherwise the first protocol is.
+	ProtocolOptions map[string]map[string]string
+	// OriginPatterns lists extra origins allowed to open WebSockets
+	// (path.Match patterns of the origin host). Cross-origin upgrades are
+	// refused unless they match.
+	OriginPatterns []string
+	// AllowAnyOrigin turns origin checking off.
+	AllowAnyOrigin bool
+	// BeforeAccept may change a connection's extension settings before the
+	// upgrade completes (lws_set_extension_option), or refuse it.
+	BeforeAccept func(r *http.Request, p *mux.Protocol, s *mux.AcceptSettings) error
+	// HTTP serves requests that are not WebSocket upgrades. Nil means 404.
+	HTTP http.Handler
+}
+
+// Vhost is a virtual host of a Context. It is an http.Handler.
+type Vhost struct {
+	ctx       *Context
+	name      string
+	mux       *mux.Vhost
+	protocols []*VhostProtocol
+	ln        *listener
+}
+
+// NewVhost adds a vhost, binding its protocols (running their Init) and
+// opening its listener if it needs a new one. It must be called before Run.
+func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running {
+		return nil, ErrRunning
+	}
+	if o.Name == "" {
+		o.Name = "default"
+	}
+	v := &Vhost{ctx: c, name: o.Name}
+	v.mux = &mux.Vhost{
+		Name:           o.Name,
+		OriginPatterns: o.OriginPatterns,
+		AllowAnyOrigin: o.AllowAnyOrigin,
+		BeforeAccept:   o.BeforeAccept,
+		HTTP:           o.HTTP,
+		Logger:         c.log.With("vhost", o.Name),
+	}
+	seen := map[string]bool{}
+	for _, p := range o.Protocols {
+		if p == nil || p.Name == "" || p.NewSession == nil {
+			return nil, fmt.Errorf("lws: vhost %q: a protocol needs a Name and a NewSession", o.Name)
+		}
+		if seen[p.Name] {
+			return nil, fmt.Errorf("lws: vhost %q: protocol %q listed twice", o.Name, p.Name)
+		}
+		seen[p.Name] = true
+		vp := v.bind(p, o.ProtocolOptions[p.Name])
+		if _, ok := vp.Options["default"]; ok {
+			v.mux.Default = p.Name
+		}
+	}
+	for name := range o.ProtocolOptions {
+		if !seen[name] {
+			return nil, fmt.Errorf("lws: vhost %q: options given for protocol %q, which it does not have", o.Name, name)
+		}
+	}
+	for i, vp := range v.protocols {
+		if vp.Protocol.Init == nil {
+			continue
+		}
+		if err := vp.Protocol.Init(vp); err != nil {
+			v.destroy(v.protocols[:i])
+			return nil, fmt.Errorf("lws: vhost %q: init of protocol %q: %w", o.Name, vp.Protocol.Name, err)
+		}
+	}
+	if o.Listen != "" {
+		if err := c.attach(v, o.Listen); err != nil {
+			v.destroy(v.protocols)
+			return nil, err
+		}
+	}
+	c.vhosts = append(c.vhosts, v)
+	return v, nil
+}
+
+// destroy runs Destroy for the given bindings.
+func (v *Vhost) destroy(vps []*VhostProtocol) {
+	for _, vp := range vps {
+		if vp.Protocol.Destroy != nil {
+			vp.Protocol.Destroy(vp)
+		}
+	}
+}
+
+// bind makes the VhostProtocol of p on v.
+func (v *Vhost) bind(p *Protocol, options map[string]string) *VhostProtocol {
+	vp := &VhostProtocol{Vhost: v, Protocol: p, Options: options}
+	if vp.Options == nil {
+		vp.Options = map[string]string{}
+	}
+	vp.mux = &mux.Protocol{
+		Name:        p.Name,
+		NewSession:  func(c *conn.Conn) conn.Session { return p.NewSession(vp, c) },
+		Compression: p.Compression,
+		Conn: &conn.Options{
+			RxBufferSize: p.RxBufferSize,
+			PingInterval: p.PingInterval,
+			PongTimeout:  p.PongTimeout,
+			Set:          &vp.conns,
+		},
+	}
+	v.protocols = append(v.protocols, vp)
+	v.mux.Protocols = append(v.mux.Protocols, vp.mux)
+	return vp
+}
+
+// attach puts v on the listener for addr, opening it if it is new.
+func (c *Context) attach(v *Vhost, addr string) error {
+	_, port, _ := net.SplitHostPort(addr)
+	for _, l := range c.listeners {
+		if l.addr == addr && port != "0" {
+			for _, other := range l.hosts {
+				if other.Name == v.name {
+					return fmt.Errorf("%w: %q on %s", ErrDuplicateVhost, v.name, addr)
+				}
+			}
+			l.hosts = append(l.hosts, v.mux)
+			v.ln = l
+			return nil
+		}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("lws: vhost %q: %w", v.name, err)
+	}
+	l := &listener{addr: addr, ln: ln, hosts: mux.Hosts{v.mux}}
+	c.listeners = append(c.listeners, l)
+	v.ln = l
+	return nil
+}
+
+// Name is the vhost's name.
+func (v *Vhost) Name() string { return v.name }
+
+// Addr is the address the vhost listens on, or nil if it has no listener.
+func (v *Vhost) Addr() net.Addr {
+	if v.ln == nil {
+		return nil
+	}
+	return v.ln.ln.Addr()
+}
+
+// URL is "http://" plus the listening address, or "" without a listener.
+func (v *Vhost) URL() string {
+	if a := v.Addr(); a != nil {
+		return "http://" + a.String()
+	}
+	return ""
+}
+
+// Protocol returns the vhost's binding of the protocol named name, or nil.
+func (v *Vhost) Protocol(name string) *VhostProtocol {
+	for _, vp := range v.protocols {
+		if vp.Protocol.Name == name {
+			return vp
+		}
+	}
+	return nil
+}
+
+// Protocols returns the vhost's protocol bindings.
+func (v *Vhost) Protocols() []*VhostProtocol {
+	return append([]*VhostProtocol(nil), v.protocols...)
+}
+
+// Logger returns the vhost's logger.
+func (v *Vhost) Logger() *slog.Logger { return v.mux.Logger }
+
+// ServeHTTP serves r as this vhost: WebSocket upgrades to its protocols,
+// the rest through its HTTP handler.
+func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) { v.mux.ServeHTTP(w, r) }
