@@ -1,0 +1,4 @@
+// Package examples holds golws's example programs, one main package per
+// directory; each has a test that starts it and talks to it. Every program
+// takes -addr and prints "listening on URL" once it serves.
+package examples

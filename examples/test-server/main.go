@@ -1,0 +1,56 @@
+// Command test-server is golws's first test server, what `make run` starts:
+// the lws-echo and dumb-increment protocols on one vhost, and a page at /
+// that uses both. A client naming no subprotocol gets dumb-increment.
+package main
+
+import (
+	"context"
+	"embed"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/plugins/dumbinc"
+	"github.com/golws/lws/plugins/echo"
+)
+
+//go:embed static
+var static embed.FS
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr, os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, addr string, out io.Writer) error {
+	site, err := fs.Sub(static, "static")
+	if err != nil {
+		return err
+	}
+	c := lws.New(nil)
+	v, err := c.NewVhost(lws.VhostOptions{
+		Listen:    addr,
+		Protocols: []*lws.Protocol{lws.Plugin(dumbinc.Name), lws.Plugin(echo.Name)},
+		ProtocolOptions: map[string]map[string]string{
+			dumbinc.Name: {"default": "1"},
+		},
+		HTTP: http.FileServerFS(site),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "listening on %s\n", v.URL())
+	return c.Run(ctx)
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/golws/lws/internal/extest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestPageAndProtocols(t *testing.T) {
+	url := extest.Start(t, run)
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "dumb-increment-protocol") || !strings.Contains(string(page), "lws-echo") {
+		t.Fatalf("GET /: %s\n%s", resp.Status, page)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tests := []struct {
+		offer []string
+		send  string
+		want  string
+	}{
+		{nil, "", "0"}, // no subprotocol: the default, dumb-increment
+		{[]string{"dumb-increment-protocol"}, "", "0"},
+		{[]string{"lws-echo"}, "hi", "hi"},
+	}
+	for _, tt := range tests {
+		c, _, err := websocket.Dial(ctx, extest.WS(url), &websocket.DialOptions{Subprotocols: tt.offer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.send != "" {
+			c.Write(ctx, websocket.MessageText, []byte(tt.send))
+		}
+		if _, b, err := c.Read(ctx); err != nil || string(b) != tt.want {
+			t.Fatalf("offer %v: got %q, %v; want %q", tt.offer, b, err, tt.want)
+		}
+		c.Close(websocket.StatusNormalClosure, "")
+	}
+}

@@ -1,0 +1,32 @@
+// Package flow holds small flow-control primitives shared by the transports:
+// wake-ups, receive backpressure, transmit credit and fan-out buffering. They
+// do no I/O and start no goroutines; callers wire them into their own loops.
+//
+//   - Signal is a coalescing wake-up: many Notify calls, one receive.
+//   - Gate is an rx gate: a reader Waits on it before each read, so closing
+//     it stops reading and lets TCP backpressure reach the peer.
+//   - Window is tx credit (HTTP/2 style), optionally capped by a parent
+//     window; Take spends it, Add and Adjust return or change it.
+//   - Ring and Tail are a bounded multi-consumer ring (libwebsockets'
+//     lws_ring): producers Append without ever blocking, each consumer reads
+//     through its own Tail, and a consumer that lags by more than the ring's
+//     size is skipped forward or dropped according to the ring's Policy.
+//
+// # Concurrency
+//
+// Signal: Notify is safe from any goroutine, including the owner's, and never
+// blocks. Only the owner should receive from C or call Pending, since a
+// receive consumes the wake-up.
+//
+// Gate: Open, Close, Set and IsOpen are safe from any goroutine; any number of
+// goroutines may Wait at once. A Gate must not be copied after first use.
+//
+// Window: no locking. A Window and its parents belong to one goroutine (the
+// connection's writer); others must hand it work rather than call it.
+//
+// Ring and Tail: every method is safe from any goroutine; producers and
+// consumers are expected to be different goroutines. Append takes the ring's
+// mutex briefly but never waits for a consumer. The ring does not wake
+// consumers: a producer typically calls Append and then Notify on each
+// consumer's Signal, and the consumer drains Tail.Next until it reports false.
+package flow
