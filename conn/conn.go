@@ -2,6 +2,8 @@ package conn
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -223,11 +225,19 @@ func (c *Conn) ping() {
 	if c.rx.IsOpen() {
 		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.pongTimeout)
 		err := c.t.(Pinger).Ping(ctx)
+		timedOut := ctx.Err() != nil // before cancel, which sets ctx.Err too
 		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				err = ErrPongTimeout
-			}
+		switch {
+		case err == nil:
+		case timedOut:
+			c.abort(ErrPongTimeout)
+			return
+		case errors.Is(err, net.ErrClosed):
+			// The connection was closed under the ping by whoever records
+			// why: the reader (the peer's close frame, a read error) or the
+			// engine itself. Recording the ping's failure would hide that.
+			return
+		default:
 			c.abort(err)
 			return
 		}

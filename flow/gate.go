@@ -11,7 +11,7 @@ import "sync"
 type Gate struct {
 	mu     sync.Mutex
 	closed bool
-	opened chan struct{} // closed (as a channel) when the gate reopens; nil while open
+	opened chan struct{} // made by the first Wait on a closed gate, closed by Open
 }
 
 // Set opens the gate when open is true and closes it otherwise.
@@ -28,8 +28,10 @@ func (g *Gate) Open() {
 	g.mu.Lock()
 	if g.closed {
 		g.closed = false
-		close(g.opened)
-		g.opened = nil
+		if g.opened != nil {
+			close(g.opened)
+			g.opened = nil
+		}
 	}
 	g.mu.Unlock()
 }
@@ -38,8 +40,7 @@ func (g *Gate) Open() {
 func (g *Gate) Close() {
 	g.mu.Lock()
 	if !g.closed {
-		g.closed = true
-		g.opened = make(chan struct{})
+		g.closed = true // the channel is made only if someone waits
 	}
 	g.mu.Unlock()
 }
@@ -59,6 +60,9 @@ func (g *Gate) Wait(done <-chan struct{}) bool {
 		if !g.closed {
 			g.mu.Unlock()
 			return true
+		}
+		if g.opened == nil {
+			g.opened = make(chan struct{})
 		}
 		opened := g.opened
 		g.mu.Unlock()

@@ -52,7 +52,7 @@ type item struct {
 type Stats struct {
 	Messages map[uint64]int `json:"messages"` // per connection ID
 	Bytes    int            `json:"bytes"`
-	Pauses   int            `json:"pauses"`  // times a connection turned rx off
+	Pauses   int            `json:"pauses"`   // times a connection turned rx off
 	MaxQueue int            `json:"maxQueue"` // most items ever queued
 }
 
