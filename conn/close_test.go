@@ -60,7 +60,7 @@ func TestPeerCloseCode(t *testing.T) {
 					t.Errorf("server answered the close with %d, want 4005", code)
 				}
 			},
-			runs: 20, // the ping and the close race: try a few times
+			runs: 50, // the ping and the close race: try a few times
 		},
 	}
 	for _, tt := range tests {

@@ -34,10 +34,8 @@ type Conn struct {
 
 	// Signals and channels between the goroutines.
 	rx         flow.Gate
-	wantWrite  flow.Signal   // RequestWritable → service
-	wake       flow.Signal   // close request → service
-	rxCh       chan Chunk    // reader → service, one chunk at a time
-	rxDone     chan struct{} // service → reader: the chunk is consumed
+	wantWrite  flow.Signal   // RequestWritable → whoever owns the connection
+	wake       flow.Signal   // an end was asked for → service
 	readerExit chan struct{} // closed by the reader when it returns
 	done       chan struct{} // closed by the service when the connection ends
 
@@ -46,8 +44,16 @@ type Conn struct {
 	// Owned by the reader goroutine.
 	buf *[]byte
 
-	// Owned by the service goroutine (and by the one write it permits).
-	fragType MessageType // type of the fragmented message in flight, 0 if none
+	// own is the ownership token: callbacks run, and the transport is
+	// written, only by the goroutine holding it. The service goroutine
+	// holds it for Established, requested writeables and the close; the
+	// reader takes it to deliver a chunk straight to Receive (and the
+	// writeable Receive asks for), saving a goroutine switch per message.
+	own      sync.Mutex
+	stopped  bool        // guarded by own: no more callbacks
+	owned    atomic.Bool // own is held: a request need not wake the service
+	wantW    atomic.Bool // a writeable has been asked for and not yet given
+	fragType MessageType // guarded by own: message in flight, 0 if none
 
 	mu         sync.Mutex // guards the fields below
 	cause      error      // why the connection is ending; first one wins
@@ -75,8 +81,6 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		cfg:        opts.settings(),
 		wantWrite:  flow.NewSignal(),
 		wake:       flow.NewSignal(),
-		rxCh:       make(chan Chunk),
-		rxDone:     make(chan struct{}, 1),
 		readerExit: make(chan struct{}),
 		done:       make(chan struct{}),
 	}
@@ -91,8 +95,7 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 	if _, ok := t.(Pinger); ok && c.cfg.pingInterval > 0 {
 		c.pingTimer = time.AfterFunc(c.cfg.pingInterval, c.ping)
 	}
-	go c.read()
-	go c.serve()
+	go c.serve() // it starts the reader once Established has run
 	return c, nil
 }
 
@@ -126,7 +129,15 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // RequestWritable asks for a Writeable callback once the transport can take
 // more (lws_callback_on_writable). Any number of requests before the
 // callback give one callback. It never blocks.
-func (c *Conn) RequestWritable() { c.wantWrite.Notify() }
+func (c *Conn) RequestWritable() {
+	if c.wantW.Swap(true) {
+		return // already asked for
+	}
+	if c.owned.Load() {
+		return // the owner looks at wantW before it lets go
+	}
+	c.wantWrite.Notify()
+}
 
 // SetRx turns reception on or off (lws_rx_flow_control). While off, no
 // Receive callback runs and the reader stops reading the transport after at
@@ -147,6 +158,10 @@ func (c *Conn) Write(typ MessageType, p []byte) error {
 // final ends the message. The fragments of one message go out over several
 // Writeable callbacks, one per callback, all with the same type.
 func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
+	// One write per Writeable callback. Go has no cheap goroutine identity,
+	// so a write another goroutine makes while a Writeable callback runs
+	// takes that callback's permission (its own write then fails with
+	// ErrBackToBack); writes at any other time fail with ErrNotWriteable.
 	if !c.writeState.CompareAndSwap(writeable, wrote) {
 		if c.writeState.Load() == wrote {
 			return ErrBackToBack

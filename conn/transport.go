@@ -23,7 +23,9 @@ type Transport interface {
 }
 
 // Pinger is implemented by transports that can test the peer's liveness
-// (WebSocket ping/pong). Ping returns once the peer answered or ctx ended.
+// (WebSocket ping/pong). Ping returns once the peer answered or ctx ended;
+// when the connection is closed under it, it returns an error wrapping
+// net.ErrClosed, and the engine leaves the cause to whoever closed it.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }

@@ -148,7 +148,7 @@ func (v *Vhost) upgrade(w http.ResponseWriter, r *http.Request) {
 	if offered {
 		opts.Subprotocols = []string{p.Name}
 	}
-	ws, err := websocket.Accept(leanHijack(w), r, opts)
+	ws, err := websocket.Accept(conn.LeanHijacker(w), r, opts)
 	if err != nil {
 		// Accept has answered the request with the reason.
 		v.logger().Info("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)

@@ -1,0 +1,41 @@
+# golws — see README.md. Every target works on a fresh machine with Go and
+# (for the integration tests) Debian's python3-websockets.
+
+GO      ?= go
+ADDR    ?= 127.0.0.1:7681
+PKGS    := ./...
+FUZZTIME ?= 10s
+
+.PHONY: all build run test vet fuzz bench clean
+
+all: build test
+
+build:
+	$(GO) build $(PKGS)
+
+## run: the test server on $(ADDR): echo and dumb-increment, and a page at /
+run:
+	$(GO) run ./examples/test-server -addr $(ADDR)
+
+## test: vet, then every test with the race detector (integration tests included)
+test: vet
+	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
+
+## fuzz: each fuzz target for $(FUZZTIME)
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzUTF8Stream$$' -fuzztime $(FUZZTIME) ./conn
+	$(GO) test -run '^$$' -fuzz '^FuzzWindow$$' -fuzztime $(FUZZTIME) ./flow
+	$(GO) test -run '^$$' -fuzz '^FuzzRing$$' -fuzztime $(FUZZTIME) ./flow
+
+## bench: golws vs bare coder/websocket (echo, idle memory) and the flow primitives
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 2s .
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./flow ./conn
+
+clean:
+	$(GO) clean -testcache
