@@ -31,6 +31,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzUTF8Stream$$' -fuzztime $(FUZZTIME) ./conn
 	$(GO) test -run '^$$' -fuzz '^FuzzWindow$$' -fuzztime $(FUZZTIME) ./flow
 	$(GO) test -run '^$$' -fuzz '^FuzzRing$$' -fuzztime $(FUZZTIME) ./flow
+	$(GO) test -run '^$$' -fuzz '^FuzzChooseProtocol$$' -fuzztime $(FUZZTIME) ./mux
+	$(GO) test -run '^$$' -fuzz '^FuzzHostsMatch$$' -fuzztime $(FUZZTIME) ./mux
 
 ## bench: golws vs bare coder/websocket (echo, idle memory) and the flow primitives
 bench:

@@ -42,7 +42,8 @@ type Conn struct {
 	writeState atomic.Int32 // notWriteable, writeable or wrote
 
 	// Owned by the reader goroutine.
-	buf *[]byte
+	buf   *[]byte
+	getRx func() []byte // c.buffer, made once: a method value per read would allocate
 
 	// own is the ownership token: callbacks run, and the transport is
 	// written, only by the goroutine holding it. The service goroutine
@@ -88,6 +89,7 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		t.Abort()
 		return nil, ErrClosed
 	}
+	c.getRx = c.buffer
 	c.sess = newSession(c)
 	if c.sess == nil {
 		c.sess = NopSession{}

@@ -73,6 +73,13 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// testCtxB is testCtx for benchmarks.
+func testCtxB(b *testing.B) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	b.Cleanup(cancel)
+	return ctx
+}
+
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()

@@ -10,7 +10,7 @@ func (c *Conn) read() {
 		if !c.rx.Wait(c.done) {
 			return
 		}
-		in, err := c.t.ReadChunk(c.buffer)
+		in, err := c.t.ReadChunk(c.getRx)
 		if err != nil {
 			c.causeOf(err)
 			return
