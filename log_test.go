@@ -34,8 +34,8 @@ func TestSyslogHandler(t *testing.T) {
 
 	want := []struct{ pri, text string }{
 		{"<13>", "msg=listening vhost=v1 port=7681"}, // user.notice
-		{"<12>", "msg=\"slow peer\" vhost=v1"},        // user.warning
-		{"<11>", "msg=\"bind failed\" vhost=v1"},      // user.err
+		{"<12>", "msg=\"slow peer\" vhost=v1"},       // user.warning
+		{"<11>", "msg=\"bind failed\" vhost=v1"},     // user.err
 	}
 	buf := make([]byte, 2048)
 	for _, wt := range want {
