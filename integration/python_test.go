@@ -37,9 +37,11 @@ func TestPythonCloseCodes(t *testing.T) {
 	if res := pyCheck(t, "bad_utf8", url); res["close_code"] != float64(1007) {
 		t.Errorf("invalid UTF-8 closed with %v, want 1007", res["close_code"])
 	}
-	// Server-initiated close with a code: dumb-increment's "closeme".
-	inc := ws(example(t, "ws-server-dumb-increment"))
-	_ = inc
+	// A close the server starts: dumb-increment's "closeme\n" → 1001 "seeya".
+	res := pyCheck(t, "closeme", ws(example(t, "ws-server-dumb-increment")))
+	if res["close_code"] != float64(1001) || res["close_reason"] != "seeya" {
+		t.Errorf("closeme: %v, want 1001 seeya", res)
+	}
 }
 
 func TestPythonSubprotocols(t *testing.T) {

@@ -68,6 +68,17 @@ async def bad_utf8(url):
             return {"close_code": e.rcvd.code if e.rcvd else None}
 
 
+async def closeme(url):
+    async with websockets.connect(url, subprotocols=["dumb-increment-protocol"]) as ws:
+        await ws.send("closeme\n")
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+        except websockets.ConnectionClosed as e:
+            return {"close_code": e.rcvd.code if e.rcvd else None,
+                    "close_reason": e.rcvd.reason if e.rcvd else None}
+
+
 async def subprotocol(url, *offer):
     async with websockets.connect(url, subprotocols=list(offer) or None) as ws:
         first = await asyncio.wait_for(ws.recv(), TIMEOUT)
@@ -109,6 +120,7 @@ CHECKS = {
     "fragments": fragments,
     "close": close,
     "bad_utf8": bad_utf8,
+    "closeme": closeme,
     "subprotocol": subprotocol,
     "refused": refused,
     "compression": compression,
