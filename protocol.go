@@ -66,3 +66,20 @@ func (vp *VhostProtocol) Each(fn func(*conn.Conn)) { vp.conns.Each(fn) }
 
 // Len is the number of live connections of the protocol on this vhost.
 func (vp *VhostProtocol) Len() int { return vp.conns.Len() }
+
+// Adopt starts a connection of this protocol over t: the shared way a raw
+// socket, an adopted file or FIFO, a UDP socket, a client connection or an
+// HTTP request bound to a callback mount enters the engine (lws's
+// lws_adopt_descriptor_vhost). The session comes from the protocol's
+// NewSession and the connection is tracked with the others of the protocol
+// on this vhost. info may be nil; its Subprotocol defaults to the
+// protocol's name.
+func (vp *VhostProtocol) Adopt(t conn.Transport, info *conn.Info) (*conn.Conn, error) {
+	if info == nil {
+		info = &conn.Info{}
+	}
+	if info.Subprotocol == "" {
+		info.Subprotocol = vp.Protocol.Name
+	}
+	return conn.Start(t, info, vp.mux.NewSession, vp.mux.Conn)
+}

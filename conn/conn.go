@@ -160,15 +160,8 @@ func (c *Conn) Write(typ MessageType, p []byte) error {
 // final ends the message. The fragments of one message go out over several
 // Writeable callbacks, one per callback, all with the same type.
 func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
-	// One write per Writeable callback. Go has no cheap goroutine identity,
-	// so a write another goroutine makes while a Writeable callback runs
-	// takes that callback's permission (its own write then fails with
-	// ErrBackToBack); writes at any other time fail with ErrNotWriteable.
-	if !c.writeState.CompareAndSwap(writeable, wrote) {
-		if c.writeState.Load() == wrote {
-			return ErrBackToBack
-		}
-		return ErrNotWriteable
+	if err := c.takeWrite(); err != nil {
+		return err
 	}
 	if c.fragType != 0 && c.fragType != typ {
 		return ErrFragmentType
@@ -178,6 +171,21 @@ func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
 		c.fragType = 0
 	}
 	return c.t.Write(typ, p, final)
+}
+
+// takeWrite uses the one write a Writeable callback permits. Go has no
+// cheap goroutine identity, so a write another goroutine makes while a
+// Writeable callback runs takes that callback's permission (its own write
+// then fails with ErrBackToBack); writes at any other time fail with
+// ErrNotWriteable.
+func (c *Conn) takeWrite() error {
+	if !c.writeState.CompareAndSwap(writeable, wrote) {
+		if c.writeState.Load() == wrote {
+			return ErrBackToBack
+		}
+		return ErrNotWriteable
+	}
+	return nil
 }
 
 // Close ends the connection from any goroutine with a WebSocket close code

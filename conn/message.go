@@ -1,5 +1,7 @@
 package conn
 
+import "net"
+
 // MessageType says how a message's payload is to be read.
 type MessageType int
 
@@ -33,4 +35,7 @@ type Chunk struct {
 	Data  []byte
 	First bool
 	Final bool
+	// Addr is the sender of a datagram (UDP), a copy the session may keep
+	// to reply to with WriteTo; nil for stream transports.
+	Addr net.Addr
 }
