@@ -36,7 +36,11 @@ type VhostOptions struct {
 	// BeforeAccept may change a connection's extension settings before the
 	// upgrade completes (lws_set_extension_option), or refuse it.
 	BeforeAccept func(r *http.Request, p *mux.Protocol, s *mux.AcceptSettings) error
-	// HTTP serves requests that are not WebSocket upgrades. Nil means 404.
+	// Mounts map parts of the URL space to handlers (lws mounts); the
+	// longest matching mount wins.
+	Mounts []mux.Mount
+	// HTTP serves requests that are not WebSocket upgrades and match no
+	// mount. Nil means 404.
 	HTTP http.Handler
 }
 
@@ -66,6 +70,7 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 		OriginPatterns: o.OriginPatterns,
 		AllowAnyOrigin: o.AllowAnyOrigin,
 		BeforeAccept:   o.BeforeAccept,
+		Mounts:         o.Mounts,
 		HTTP:           o.HTTP,
 		Logger:         c.log.With("vhost", o.Name),
 	}

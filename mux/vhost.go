@@ -32,7 +32,11 @@ type Vhost struct {
 	// and a copy of its settings, which it may change for this connection.
 	// An error refuses the upgrade with 403 and the error's text.
 	BeforeAccept func(r *http.Request, p *Protocol, s *AcceptSettings) error
-	// HTTP serves requests that are not WebSocket upgrades. Nil means 404.
+	// Mounts map parts of the URL space to handlers for requests that are
+	// not WebSocket upgrades; the longest matching mount wins.
+	Mounts Mounts
+	// HTTP serves requests that are not upgrades and match no mount.
+	// Nil means 404.
 	HTTP http.Handler
 	// Logger receives connection events. Nil means slog.Default().
 	Logger *slog.Logger
@@ -45,6 +49,10 @@ var ErrUnknownProtocol = errors.New("mux: unknown WebSocket subprotocol")
 // ServeHTTP upgrades WebSocket requests and passes the rest to HTTP.
 func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !IsWebSocketUpgrade(r) {
+		if m := v.Mounts.Match(r.URL.Path); m != nil {
+			m.Handler.ServeHTTP(w, r)
+			return
+		}
 		if v.HTTP == nil {
 			http.NotFound(w, r)
 			return
