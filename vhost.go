@@ -208,3 +208,6 @@ func (v *Vhost) Logger() *slog.Logger { return v.mux.Logger }
 // ServeHTTP serves r as this vhost: WebSocket upgrades to its protocols,
 // the rest through its HTTP handler.
 func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) { v.mux.ServeHTTP(w, r) }
+
+// Context returns the Context the vhost belongs to.
+func (v *Vhost) Context() *Context { return v.ctx }

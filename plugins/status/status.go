@@ -1,0 +1,120 @@
+// Package status is the lws-status protocol plugin: a live view of the
+// server over WebSocket. On connecting, and then every Interval, each client
+// receives a JSON Report of the Context's vhosts, their protocols and every
+// live connection. The report is built when the client can take it (in
+// Writeable), so a slow client gets fewer reports, never a queue of them.
+package status
+
+import (
+	"encoding/json"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/conn"
+)
+
+// Name is the protocol's name, the WebSocket subprotocol.
+const Name = "lws-status"
+
+// Interval is how often a report is sent.
+const Interval = time.Second
+
+// Protocol is the registered lws-status protocol.
+var Protocol = &lws.Protocol{
+	Name:         Name,
+	RxBufferSize: 256,
+	NewSession: func(vp *lws.VhostProtocol, c *conn.Conn) conn.Session {
+		return &Session{ctx: vp.Vhost.Context()}
+	},
+}
+
+func init() { lws.Register(Protocol) }
+
+// Report is what a status client receives.
+type Report struct {
+	Time        time.Time    `json:"time"`
+	Vhosts      []VhostInfo  `json:"vhosts"`
+	Connections []Connection `json:"connections"`
+}
+
+// VhostInfo describes one vhost.
+type VhostInfo struct {
+	Name      string         `json:"name"`
+	Listen    string         `json:"listen,omitempty"`
+	Protocols map[string]int `json:"protocols"` // live connections by protocol
+}
+
+// Connection describes one live connection.
+type Connection struct {
+	ID        uint64 `json:"id"`
+	Vhost     string `json:"vhost"`
+	Protocol  string `json:"protocol"`
+	Peer      string `json:"peer"`
+	Path      string `json:"path,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
+}
+
+// Snapshot builds the Report of ctx now.
+func Snapshot(ctx *lws.Context) Report {
+	r := Report{Time: time.Now().UTC(), Vhosts: []VhostInfo{}, Connections: []Connection{}}
+	for _, v := range ctx.Vhosts() {
+		vi := VhostInfo{Name: v.Name(), Protocols: map[string]int{}}
+		if a := v.Addr(); a != nil {
+			vi.Listen = a.String()
+		}
+		for _, vp := range v.Protocols() {
+			vi.Protocols[vp.Protocol.Name] = vp.Len()
+			vp.Each(func(c *conn.Conn) {
+				info := c.Info()
+				cn := Connection{ID: c.ID(), Vhost: v.Name(), Protocol: vp.Protocol.Name, Peer: info.RemoteAddr}
+				if info.URL != nil {
+					cn.Path = info.URL.Path
+				}
+				if info.Header != nil {
+					cn.UserAgent = info.Header.Get("User-Agent")
+				}
+				r.Connections = append(r.Connections, cn)
+			})
+		}
+		r.Vhosts = append(r.Vhosts, vi)
+	}
+	sort.Slice(r.Connections, func(i, j int) bool { return r.Connections[i].ID < r.Connections[j].ID })
+	return r
+}
+
+// Session is one status client.
+type Session struct {
+	conn.NopSession
+	ctx   *lws.Context
+	timer *time.Timer
+	due   atomic.Bool
+}
+
+// Established sends the first report at once and starts the ticking.
+func (s *Session) Established(c *conn.Conn) error {
+	s.due.Store(true)
+	c.RequestWritable()
+	s.timer = time.AfterFunc(Interval, func() {
+		s.due.Store(true)
+		c.RequestWritable()
+	})
+	return nil
+}
+
+// Writeable sends a fresh report when one is due.
+func (s *Session) Writeable(c *conn.Conn) error {
+	if !s.due.Swap(false) {
+		return nil
+	}
+	b, err := json.Marshal(Snapshot(s.ctx))
+	if err != nil {
+		return err
+	}
+	s.timer.Reset(Interval)
+	return c.Write(conn.Text, b)
+}
+
+// Closed stops the timer.
+func (s *Session) Closed(*conn.Conn, error) { s.timer.Stop() }
