@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,14 @@ func TestMain(m *testing.M) {
 // port, returning its URL. The program is stopped when the test ends.
 func example(t *testing.T, name string) string {
 	t.Helper()
+	url, _ := exampleAt(t, name, "127.0.0.1:0")
+	return url
+}
+
+// exampleAt starts the example program name listening on addr and returns
+// its URL and a function that stops it (also called when the test ends).
+func exampleAt(t *testing.T, name, addr string) (string, func()) {
+	t.Helper()
 	buildOnce.Do(func() {
 		cmd := exec.Command("go", "build", "-o", binDir+"/", "../examples/...")
 		out, err := cmd.CombinedOutput()
@@ -46,7 +55,7 @@ func example(t *testing.T, name string) string {
 	if buildErr != nil {
 		t.Fatalf("building examples: %v", buildErr)
 	}
-	cmd := exec.Command(filepath.Join(binDir, name), "-addr", "127.0.0.1:0")
+	cmd := exec.Command(filepath.Join(binDir, name), "-addr", addr)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -55,21 +64,25 @@ func example(t *testing.T, name string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("%s exited: %v", name, err)
+	var stopOnce sync.Once
+	stop := func() {
+		stopOnce.Do(func() {
+			cmd.Process.Signal(os.Interrupt)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("%s exited: %v", name, err)
+				}
+			case <-time.After(15 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Errorf("%s did not stop within 15 s of SIGINT", name)
 			}
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("%s did not stop within 15 s of SIGINT", name)
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	urls := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -81,11 +94,11 @@ func example(t *testing.T, name string) string {
 	}()
 	select {
 	case u := <-urls:
-		return u
+		return u, stop
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s did not print its URL within 10 s", name)
 	}
-	return ""
+	return "", stop
 }
 
 // python is the interpreter that sees Debian's python3-websockets.
@@ -124,3 +137,5 @@ func pyCheck(t *testing.T, args ...string) map[string]any {
 }
 
 func ws(url string) string { return "ws" + strings.TrimPrefix(url, "http") }
+
+func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }

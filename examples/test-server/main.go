@@ -1,6 +1,7 @@
-// Command test-server is golws's first test server, what `make run` starts:
-// the lws-echo and dumb-increment protocols on one vhost, and a page at /
-// that uses both. A client naming no subprotocol gets dumb-increment.
+// Command test-server is golws's test server, what `make run` starts: the
+// dumb-increment, lws-mirror, lws-echo and lws-status plugins on one vhost,
+// and a page at / that uses them all. A client naming no subprotocol gets
+// dumb-increment.
 package main
 
 import (
@@ -19,6 +20,8 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/plugins/dumbinc"
 	"github.com/golws/lws/plugins/echo"
+	"github.com/golws/lws/plugins/mirror"
+	"github.com/golws/lws/plugins/status"
 )
 
 //go:embed static
@@ -42,7 +45,9 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	c := lws.New(nil)
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:    addr,
-		Protocols: []*lws.Protocol{lws.Plugin(dumbinc.Name), lws.Plugin(echo.Name)},
+		Protocols: []*lws.Protocol{
+			lws.Plugin(dumbinc.Name), lws.Plugin(mirror.Name), lws.Plugin(echo.Name), lws.Plugin(status.Name),
+		},
 		ProtocolOptions: map[string]map[string]string{
 			dumbinc.Name: {"default": "1"},
 		},
