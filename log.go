@@ -2,10 +2,12 @@ package lws
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"log/syslog"
 	"os"
+	"strings"
 	"sync"
 )
 
@@ -36,6 +38,23 @@ func levelName(_ []string, a slog.Attr) slog.Attr {
 		}
 	}
 	return a
+}
+
+// ParseLevel reads a level name: err, warn, notice, info or debug (any case).
+func ParseLevel(name string) (slog.Level, error) {
+	switch strings.ToLower(name) {
+	case "err", "error":
+		return LevelErr, nil
+	case "warn", "warning":
+		return LevelWarn, nil
+	case "notice":
+		return LevelNotice, nil
+	case "info":
+		return LevelInfo, nil
+	case "debug":
+		return LevelDebug, nil
+	}
+	return 0, fmt.Errorf("lws: unknown log level %q (want err, warn, notice, info or debug)", name)
 }
 
 // NewLogger returns a text logger writing to w (nil means stderr) that

@@ -1,0 +1,439 @@
+package lws
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Config is the configuration of a generic golws server, lwsws's role: a
+// global file plus a directory of per-vhost files merged in. The JSON is
+// lwsws's: values are usually strings ("port": "7681"), numbers are accepted
+// too, and unknown keys, wrong types and bad origins are errors that name the
+// file, the line and the key.
+type Config struct {
+	Global GlobalConfig
+	Vhosts []VhostConfig
+}
+
+// GlobalConfig holds the "global" object.
+type GlobalConfig struct {
+	ServerString  string // "server-string": the Server header
+	Interface     string // "interface": default listen address for vhosts
+	PingPongSecs  int    // "ws-pingpong-secs": WebSocket ping interval
+	TimeoutSecs   int    // "timeout-secs": read-header timeout
+	LogLevel      string // "log-level": err, warn, notice, info or debug
+	ShutdownSecs  int    // "shutdown-secs": how long shutdown may take
+	MaxConns      int    // "max-connections"
+	IPLimitConns  int    // "ip-limit-wsi": connections per peer IP
+	IPLimitActive int    // "ip-limit-ah": requests in progress per peer IP
+}
+
+// VhostConfig is one entry of a "vhosts" array.
+type VhostConfig struct {
+	Name             string // "name"
+	Port             int    // "port"
+	Interface        string // "interface": address to listen on (default 127.0.0.1 unless global sets it)
+	TLSCert, TLSKey  string // "host-ssl-cert", "host-ssl-key"
+	Ciphers          string // "ciphers": TLS cipher suites, colon separated
+	KeepaliveTimeout int    // "keepalive_timeout": HTTP idle seconds
+	ErrorDocument404 string // "error-document-404"
+	RawRole          string // "listen-accept-role": "raw-skt" enables the raw fallback
+	RawProtocol      string // "listen-accept-protocol": the raw fallback's protocol
+	Mounts           []MountConfig
+	// Protocols are the "ws-protocols": protocol name → per-vhost options
+	// (lws pvo); "default": "1" marks the default protocol.
+	Protocols      map[string]map[string]string
+	ProtocolsOrder []string
+
+	File string // where the vhost was defined
+	Line int
+}
+
+// MountConfig is one entry of a vhost's "mounts" array.
+type MountConfig struct {
+	Mountpoint          string            // "mountpoint"
+	Origin              string            // "origin", validated: see OriginKind
+	Default             string            // "default": default document
+	CacheMaxAge         int               // "cache-max-age" seconds
+	CacheReuse          bool              // "cache-reuse"
+	CacheRevalidate     bool              // "cache-revalidate"
+	CacheIntermediaries bool              // "cache-intermediaries"
+	CGIEnv              map[string]string // "cgi-env"
+	CGITimeout          int               // "cgi-timeout" seconds
+	ExtraMimeTypes      map[string]string // "extra-mimetypes": ".ext" → type
+
+	File string
+	Line int
+}
+
+// Mount origin kinds, from the origin's scheme.
+const (
+	OriginFile     = "file"     // file:///path (a directory, or a .zip)
+	OriginCGI      = "cgi"      // cgi:///path/to/script
+	OriginHTTP     = "http"     // http://host[:port]/path: reverse proxy
+	OriginHTTPS    = "https"    // https://host[:port]/path: reverse proxy
+	OriginRedirect = "redirect" // >http(s)://...: redirect (lws's ">" prefix)
+	OriginCallback = "callback" // callback://protocol-name
+)
+
+// OriginKind classifies a mount origin and returns its target: the path,
+// URL or protocol name. It fails on anything it does not recognise.
+func OriginKind(origin string) (kind, target string, err error) {
+	if rest, ok := strings.CutPrefix(origin, ">"); ok {
+		u, err := url.Parse(rest)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "", "", fmt.Errorf("redirect origin %q: want >http://host/... or >https://host/...", origin)
+		}
+		return OriginRedirect, rest, nil
+	}
+	scheme, rest, ok := strings.Cut(origin, "://")
+	if !ok {
+		return "", "", fmt.Errorf("origin %q has no scheme (file://, cgi://, http://, https://, callback:// or >https://)", origin)
+	}
+	switch scheme {
+	case "file", "cgi":
+		if rest == "" || strings.ContainsRune(rest, 0) {
+			return "", "", fmt.Errorf("origin %q: want %s:///absolute/path or %s://relative/path", origin, scheme, scheme)
+		}
+		return scheme, rest, nil
+	case "http", "https":
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" {
+			return "", "", fmt.Errorf("origin %q is not a valid %s URL", origin, scheme)
+		}
+		return scheme, origin, nil
+	case "callback":
+		if rest == "" || strings.ContainsAny(rest, "/ ") {
+			return "", "", fmt.Errorf("origin %q: want callback://protocol-name", origin)
+		}
+		return OriginCallback, rest, nil
+	}
+	return "", "", fmt.Errorf("origin %q: unknown scheme %q", origin, scheme)
+}
+
+// LoadConfig reads the global file (if not empty) and then every *.json file
+// of dir (if not empty), in name order, merging their vhosts.
+func LoadConfig(global, dir string) (*Config, error) {
+	cfg := &Config{}
+	if global != "" {
+		data, err := os.ReadFile(global)
+		if err != nil {
+			return nil, err
+		}
+		if err := cfg.Parse(global, data); err != nil {
+			return nil, err
+		}
+	}
+	if dir != "" {
+		files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			if err := cfg.Parse(f, data); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// ConfigError locates a configuration mistake.
+type ConfigError struct {
+	File string
+	Line int
+	Key  string // the path of the key, such as vhosts[0].mounts[1].origin
+	Err  error
+}
+
+// Error reads "file:line: key: problem".
+func (e *ConfigError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Key, e.Err)
+}
+
+// Unwrap returns the problem.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Parse merges one configuration file's content into c: its "global"
+// settings and its "vhosts".
+func (c *Config) Parse(file string, data []byte) error {
+	root, err := parseJSON(data)
+	if err != nil {
+		var line int
+		msg := err.Error()
+		if l, rest, ok := strings.Cut(msg, ": "); ok {
+			if n, e := strconv.Atoi(l); e == nil {
+				line, msg = n, rest
+			}
+		}
+		return &ConfigError{File: file, Line: line, Err: errors.New(msg)}
+	}
+	p := &configParser{file: file}
+	p.object(root, "", map[string]func(string, *node){
+		"global": func(key string, n *node) { p.global(n, key, &c.Global) },
+		"vhosts": func(key string, n *node) {
+			p.array(n, key, func(k string, e *node) {
+				v := VhostConfig{File: file, Line: e.line}
+				p.vhost(e, k, &v)
+				c.Vhosts = append(c.Vhosts, v)
+			})
+		},
+	})
+	return p.err
+}
+
+// configParser walks the tree, keeping the first error.
+type configParser struct {
+	file string
+	err  error
+}
+
+func (p *configParser) fail(line int, key string, format string, args ...any) {
+	if p.err == nil {
+		p.err = &ConfigError{File: p.file, Line: line, Key: key, Err: fmt.Errorf(format, args...)}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// object visits the members of an object node, rejecting unknown keys.
+func (p *configParser) object(n *node, path string, fields map[string]func(key string, n *node)) {
+	o, ok := n.val.(*object)
+	if !ok {
+		p.fail(n.line, path, "want an object, got %s", n.typeName())
+		return
+	}
+	for _, k := range o.keys {
+		f, ok := fields[k]
+		if !ok {
+			known := make([]string, 0, len(fields))
+			for name := range fields {
+				known = append(known, name)
+			}
+			sort.Strings(known)
+			p.fail(o.at[k], join(path, k), "unknown key (known here: %s)", strings.Join(known, ", "))
+			return
+		}
+		f(join(path, k), o.vals[k])
+	}
+}
+
+func (p *configParser) array(n *node, path string, each func(key string, n *node)) {
+	list, ok := n.val.([]*node)
+	if !ok {
+		p.fail(n.line, path, "want an array, got %s", n.typeName())
+		return
+	}
+	for i, e := range list {
+		each(fmt.Sprintf("%s[%d]", path, i), e)
+	}
+}
+
+func (p *configParser) str(dst *string) func(string, *node) {
+	return func(key string, n *node) {
+		s, ok := n.scalar()
+		if !ok {
+			p.fail(n.line, key, "want a string, got %s", n.typeName())
+			return
+		}
+		*dst = s
+	}
+}
+
+func (p *configParser) num(dst *int) func(string, *node) {
+	return func(key string, n *node) {
+		s, ok := n.scalar()
+		v, err := strconv.Atoi(s)
+		if !ok || err != nil || v < 0 {
+			p.fail(n.line, key, "want a whole number of at least 0, got %s", describe(n))
+			return
+		}
+		*dst = v
+	}
+}
+
+func (p *configParser) flag(dst *bool) func(string, *node) {
+	return func(key string, n *node) {
+		s, ok := n.scalar()
+		if !ok {
+			p.fail(n.line, key, "want a flag, got %s", n.typeName())
+			return
+		}
+		v, err := truthy(s)
+		if err != nil {
+			p.fail(n.line, key, "%v", err)
+			return
+		}
+		*dst = v
+	}
+}
+
+// strMap reads an object of strings, or lwsws's array of one-key objects.
+func (p *configParser) strMap(dst *map[string]string) func(string, *node) {
+	return func(key string, n *node) {
+		m := map[string]string{}
+		add := func(path, name string, v *node) {
+			s, ok := v.scalar()
+			if !ok {
+				p.fail(v.line, join(path, name), "want a string, got %s", v.typeName())
+				return
+			}
+			m[name] = s
+		}
+		switch v := n.val.(type) {
+		case *object:
+			for _, k := range v.keys {
+				add(key, k, v.vals[k])
+			}
+		case []*node:
+			for i, e := range v {
+				o, ok := e.val.(*object)
+				if !ok {
+					p.fail(e.line, fmt.Sprintf("%s[%d]", key, i), "want an object, got %s", e.typeName())
+					return
+				}
+				for _, k := range o.keys {
+					add(fmt.Sprintf("%s[%d]", key, i), k, o.vals[k])
+				}
+			}
+		default:
+			p.fail(n.line, key, "want an object, got %s", n.typeName())
+			return
+		}
+		*dst = m
+	}
+}
+
+func describe(n *node) string {
+	if s, ok := n.scalar(); ok {
+		return strconv.Quote(s)
+	}
+	return n.typeName()
+}
+
+func (p *configParser) global(n *node, path string, g *GlobalConfig) {
+	p.object(n, path, map[string]func(string, *node){
+		"server-string":    p.str(&g.ServerString),
+		"interface":        p.str(&g.Interface),
+		"ws-pingpong-secs": p.num(&g.PingPongSecs),
+		"timeout-secs":     p.num(&g.TimeoutSecs),
+		"log-level":        p.str(&g.LogLevel),
+		"shutdown-secs":    p.num(&g.ShutdownSecs),
+		"max-connections":  p.num(&g.MaxConns),
+		"ip-limit-wsi":     p.num(&g.IPLimitConns),
+		"ip-limit-ah":      p.num(&g.IPLimitActive),
+	})
+	if g.LogLevel != "" {
+		if _, err := ParseLevel(g.LogLevel); err != nil {
+			p.fail(n.line, join(path, "log-level"), "%v", err)
+		}
+	}
+}
+
+func (p *configParser) vhost(n *node, path string, v *VhostConfig) {
+	p.object(n, path, map[string]func(string, *node){
+		"name":                   p.str(&v.Name),
+		"port":                   p.num(&v.Port),
+		"interface":              p.str(&v.Interface),
+		"host-ssl-cert":          p.str(&v.TLSCert),
+		"host-ssl-key":           p.str(&v.TLSKey),
+		"ciphers":                p.str(&v.Ciphers),
+		"keepalive_timeout":      p.num(&v.KeepaliveTimeout),
+		"error-document-404":     p.str(&v.ErrorDocument404),
+		"listen-accept-role":     p.str(&v.RawRole),
+		"listen-accept-protocol": p.str(&v.RawProtocol),
+		"mounts": func(key string, n *node) {
+			p.array(n, key, func(k string, e *node) {
+				m := MountConfig{File: p.file, Line: e.line}
+				p.mount(e, k, &m)
+				v.Mounts = append(v.Mounts, m)
+			})
+		},
+		"ws-protocols": func(key string, n *node) { p.protocols(n, key, v) },
+	})
+	if v.Name == "" {
+		p.fail(n.line, join(path, "name"), "a vhost needs a name")
+	}
+	if v.Port == 0 {
+		p.fail(n.line, join(path, "port"), "a vhost needs a port")
+	}
+	if (v.TLSCert == "") != (v.TLSKey == "") {
+		p.fail(n.line, path, "host-ssl-cert and host-ssl-key go together")
+	}
+	if v.RawRole != "" && v.RawRole != "raw-skt" {
+		p.fail(n.line, join(path, "listen-accept-role"), "unknown role %q (want raw-skt)", v.RawRole)
+	}
+	if v.RawRole != "" && v.RawProtocol == "" {
+		p.fail(n.line, join(path, "listen-accept-protocol"), "the raw-skt role needs a protocol")
+	}
+}
+
+// protocols reads "ws-protocols": an array of objects whose keys are
+// protocol names and whose values are their options.
+func (p *configParser) protocols(n *node, key string, v *VhostConfig) {
+	list, ok := n.val.([]*node)
+	if !ok {
+		p.fail(n.line, key, "want an array, got %s", n.typeName())
+		return
+	}
+	v.Protocols = map[string]map[string]string{}
+	for i, e := range list {
+		eo, ok := e.val.(*object)
+		if !ok {
+			p.fail(e.line, fmt.Sprintf("%s[%d]", key, i), "want an object, got %s", e.typeName())
+			return
+		}
+		for _, name := range eo.keys {
+			var opts map[string]string
+			p.strMap(&opts)(fmt.Sprintf("%s[%d].%s", key, i, name), eo.vals[name])
+			if _, dup := v.Protocols[name]; dup {
+				p.fail(eo.at[name], fmt.Sprintf("%s[%d].%s", key, i, name), "protocol listed twice")
+			}
+			v.Protocols[name] = opts
+			v.ProtocolsOrder = append(v.ProtocolsOrder, name)
+		}
+	}
+}
+
+func (p *configParser) mount(n *node, path string, m *MountConfig) {
+	p.object(n, path, map[string]func(string, *node){
+		"mountpoint":           p.str(&m.Mountpoint),
+		"origin":               p.str(&m.Origin),
+		"default":              p.str(&m.Default),
+		"cache-max-age":        p.num(&m.CacheMaxAge),
+		"cache-reuse":          p.flag(&m.CacheReuse),
+		"cache-revalidate":     p.flag(&m.CacheRevalidate),
+		"cache-intermediaries": p.flag(&m.CacheIntermediaries),
+		"cgi-env":              p.strMap(&m.CGIEnv),
+		"cgi-timeout":          p.num(&m.CGITimeout),
+		"extra-mimetypes":      p.strMap(&m.ExtraMimeTypes),
+	})
+	if p.err != nil {
+		return
+	}
+	if !strings.HasPrefix(m.Mountpoint, "/") {
+		p.fail(n.line, join(path, "mountpoint"), "want a path starting with /, got %q", m.Mountpoint)
+	}
+	if _, _, err := OriginKind(m.Origin); err != nil {
+		p.fail(n.line, join(path, "origin"), "%v", err)
+	}
+}
