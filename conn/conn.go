@@ -34,6 +34,7 @@ type Conn struct {
 
 	// Signals and channels between the goroutines.
 	rx         flow.Gate
+	rxOffs     atomic.Uint64 // times rx was turned off: a pong may wait unread
 	wantWrite  flow.Signal   // RequestWritable → whoever owns the connection
 	wake       flow.Signal   // an end was asked for → service
 	readerExit chan struct{} // closed by the reader when it returns
@@ -95,7 +96,11 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		c.sess = NopSession{}
 	}
 	if _, ok := t.(Pinger); ok && c.cfg.pingInterval > 0 {
+		// Under mu: the first ping may run before AfterFunc returns, and
+		// it re-arms the timer.
+		c.mu.Lock()
 		c.pingTimer = time.AfterFunc(c.cfg.pingInterval, c.ping)
+		c.mu.Unlock()
 	}
 	go c.serve() // it starts the reader once Established has run
 	return c, nil
@@ -144,7 +149,12 @@ func (c *Conn) RequestWritable() {
 // SetRx turns reception on or off (lws_rx_flow_control). While off, no
 // Receive callback runs and the reader stops reading the transport after at
 // most the one chunk it holds, so the peer's sends stall.
-func (c *Conn) SetRx(on bool) { c.rx.Set(on) }
+func (c *Conn) SetRx(on bool) {
+	if !on {
+		c.rxOffs.Add(1)
+	}
+	c.rx.Set(on)
+}
 
 // RxOn reports whether reception is on.
 func (c *Conn) RxOn() bool { return c.rx.IsOpen() }
@@ -248,12 +258,16 @@ func (c *Conn) ping() {
 	defer c.pings.Done()
 
 	if c.rx.IsOpen() {
+		offs := c.rxOffs.Load()
 		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.pongTimeout)
 		err := c.t.(Pinger).Ping(ctx)
 		timedOut := ctx.Err() != nil // before cancel, which sets ctx.Err too
 		cancel()
 		switch {
 		case err == nil:
+		case timedOut && (!c.rx.IsOpen() || c.rxOffs.Load() != offs):
+			// Rx went off during the wait: the pong may have come and
+			// wait unread. Pings pause while rx is off; try again later.
 		case timedOut:
 			c.abort(ErrPongTimeout)
 			return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 )
@@ -26,6 +27,7 @@ type WebSocket struct {
 	first    bool
 	carry    [1]byte // one byte read ahead to learn whether a full chunk is final
 	hasCarry bool
+	carryEOF bool // the message ended with the carried byte: do not read it again
 	utf8     utf8Stream
 
 	// Write state, owned by the service goroutine.
@@ -58,11 +60,15 @@ func (t *WebSocket) ReadChunk(buf func() []byte) (Chunk, error) {
 	}
 	b := buf()
 	n := 0
+	final := false
 	if t.hasCarry {
 		b[0] = t.carry[0]
 		n, t.hasCarry = 1, false
+		// The reader said io.EOF with the byte: it must not be read again
+		// (coder/websocket has given a compressed message's flate reader
+		// back to its pool by then).
+		final, t.carryEOF = t.carryEOF, false
 	}
-	final := false
 	for n < len(b) && !final {
 		m, err := t.msg.Read(b[n:])
 		n += m
@@ -79,7 +85,9 @@ func (t *WebSocket) ReadChunk(buf func() []byte) (Chunk, error) {
 		m, err := t.msg.Read(t.carry[:])
 		switch {
 		case m == 1:
-			t.hasCarry = true
+			// A reader may return the last byte together with io.EOF
+			// (coder/websocket does for some compressed messages).
+			t.hasCarry, t.carryEOF = true, errors.Is(err, io.EOF)
 		case errors.Is(err, io.EOF):
 			final = true
 		case err != nil:
@@ -130,7 +138,11 @@ func (t *WebSocket) Close(code StatusCode, reason string) error {
 		return t.ws.CloseNow()
 	}
 	if len(reason) > 123 {
-		reason = reason[:123]
+		n := 123
+		for n > 0 && !utf8.RuneStart(reason[n]) {
+			n-- // cut on a rune boundary: the reason must stay UTF-8
+		}
+		reason = reason[:n]
 	}
 	return t.ws.Close(websocket.StatusCode(code), reason)
 }

@@ -1,0 +1,241 @@
+package conn_test
+
+import (
+	"context"
+	"encoding/binary"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"github.com/golws/lws/conn"
+)
+
+// pingStub is a stubTransport that answers pings at once.
+type pingStub struct {
+	*stubTransport
+	pings atomic.Int64
+}
+
+func (p *pingStub) Ping(context.Context) error {
+	p.pings.Add(1)
+	return nil
+}
+
+// TestPingTimerArmedBeforeFirstPing checks that a ping timer firing at once
+// (a ping interval shorter than Start takes to return) finds its timer: the
+// ping re-arms it, and must not race Start's assignment of it (or find it
+// nil).
+func TestPingTimerArmedBeforeFirstPing(t *testing.T) {
+	for range 50 {
+		p := &pingStub{stubTransport: newStub()}
+		c, err := conn.Start(p, nil, func(*conn.Conn) conn.Session { return conn.NopSession{} },
+			&conn.Options{PingInterval: time.Nanosecond, PongTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "pings", func() bool { return p.pings.Load() >= 2 })
+		c.Close(conn.StatusNormal, "")
+		select {
+		case <-c.Done():
+		case <-testCtx(t).Done():
+			t.Fatal("connection did not end")
+		}
+	}
+}
+
+// TestPongBehindRxOff checks that a pong the peer sent in time is not taken
+// for a dead peer when rx is turned off before the reader got to it: pings
+// pause while rx is off, since a pong cannot be read then.
+func TestPongBehindRxOff(t *testing.T) {
+	const pongTimeout = 200 * time.Millisecond
+	started := make(chan *conn.Conn, 1)
+	received := make(chan string, 2)
+	closed := make(chan error, 1)
+	s := startServer(t, func(c *conn.Conn) conn.Session {
+		started <- c
+		return &funcSession{
+			receive: func(c *conn.Conn, in conn.Chunk) error {
+				c.SetRx(false) // as a session that cannot keep up does
+				received <- string(in.Data)
+				return nil
+			},
+			closed: func(_ *conn.Conn, err error) { closed <- err },
+		}
+	}, conn.Options{PingInterval: 20 * time.Millisecond, PongTimeout: pongTimeout})
+	rc := dialRaw(t, s, "")
+	sc := <-started
+
+	// Answer the first ping, but only after a message: the reader delivers
+	// the message, rx goes off and the pong waits unread.
+	rc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var ping frame
+	for {
+		f, err := rc.readFrame()
+		if err != nil {
+			t.Fatalf("waiting for a ping: %v", err)
+		}
+		if f.opcode == 9 {
+			ping = f
+			break
+		}
+	}
+	if err := rc.writeFrame(true, 2, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.writeFrame(true, 10, ping.payload); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-received; got != "one" {
+		t.Fatalf("received %q", got)
+	}
+
+	// Keep rx off well past the pong timeout.
+	select {
+	case err := <-closed:
+		t.Fatalf("connection closed while rx was off and the pong waited unread: %v", err)
+	case <-time.After(5 * pongTimeout):
+	}
+
+	// Turned back on, the connection works and pings resume.
+	sc.SetRx(true)
+	if err := rc.writeFrame(true, 2, []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-received:
+		if got != "two" {
+			t.Fatalf("received %q", got)
+		}
+	case <-testCtx(t).Done():
+		t.Fatal("second message not received")
+	}
+	sc.SetRx(true)
+	rc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for pings := 0; pings < 3; {
+		f, err := rc.readFrame()
+		if err != nil {
+			t.Fatalf("reading after rx went back on: %v", err)
+		}
+		switch f.opcode {
+		case 9:
+			pings++
+			if err := rc.writeFrame(true, 10, f.payload); err != nil {
+				t.Fatal(err)
+			}
+		case 8:
+			t.Fatalf("closed after rx went back on: %q", f.payload)
+		}
+	}
+}
+
+// TestCompressedFinalBlockChunks sends compressed messages whose deflate
+// stream ends with a final block (RFC 7692 allows it), one byte longer than
+// the rx buffer, and checks the chunks: coder/websocket returns the last
+// byte of such a message together with io.EOF.
+func TestCompressedFinalBlockChunks(t *testing.T) {
+	const rxSize = 4
+	set := new(conn.Set)
+	msgs := make(chan []chunkRec, 4)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(conn.LeanHijacker(w), r, &websocket.AcceptOptions{
+			InsecureSkipVerify: true,
+			CompressionMode:    websocket.CompressionContextTakeover,
+		})
+		if err != nil {
+			return
+		}
+		conn.Start(conn.NewWebSocket(ws), nil, chunkRecorder(msgs), &conn.Options{RxBufferSize: rxSize, Set: set})
+	}))
+	t.Cleanup(func() {
+		hs.Close()
+		set.CloseAll(conn.StatusGoingAway, "")
+		if err := set.Wait(testCtx(t)); err != nil {
+			t.Error(err)
+		}
+	})
+	rc := dialRaw(t, &server{Server: hs}, "Sec-WebSocket-Extensions: permessage-deflate\r\n")
+
+	for i, text := range []string{"abcde", "fghij", "k"} {
+		// One stored deflate block, marked final.
+		payload := []byte{0x01}
+		payload = binary.LittleEndian.AppendUint16(payload, uint16(len(text)))
+		payload = binary.LittleEndian.AppendUint16(payload, ^uint16(len(text)))
+		payload = append(payload, text...)
+		fr := []byte{0x80 | 0x40 | 1, 0x80 | byte(len(payload)), 0, 0, 0, 0} // FIN, RSV1, text; zero mask
+		if _, err := rc.Write(append(fr, payload...)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case chunks := <-msgs:
+			checkChunks(t, chunks, conn.Text, []byte(text), rxSize)
+		case <-testCtx(t).Done():
+			t.Fatalf("message %d not received", i)
+		}
+	}
+}
+
+// TestLongCloseReasonStaysUTF8 checks that a close reason too long for a
+// close frame is cut on a rune boundary: a reason that is not UTF-8 makes
+// the peer fail the connection instead of reading the close.
+func TestLongCloseReasonStaysUTF8(t *testing.T) {
+	reason := strings.Repeat("\u00e9", 100) // 200 bytes, every rune 2 bytes
+	started := make(chan *conn.Conn, 1)
+	s := startServer(t, func(c *conn.Conn) conn.Session {
+		started <- c
+		return conn.NopSession{}
+	}, conn.Options{})
+	rc := dialRaw(t, s, "")
+	(<-started).Close(4000, reason)
+	rc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		f, err := rc.readFrame()
+		if err != nil {
+			t.Fatalf("reading until close frame: %v", err)
+		}
+		if f.opcode != 8 {
+			continue
+		}
+		got := f.payload[2:]
+		if !utf8.Valid(got) {
+			t.Fatalf("close reason is not UTF-8: %q", got)
+		}
+		if len(got) > 123 || !strings.HasPrefix(reason, string(got)) || len(got) < 122 {
+			t.Fatalf("close reason %q (%d bytes), want the longest prefix of the reason that fits", got, len(got))
+		}
+		rc.writeFrame(true, 8, f.payload)
+		return
+	}
+}
+
+// TestCloseGraceCutsSilentPeer: Close documents that a peer that does not
+// answer the close is cut off after the close grace. With coder/websocket
+// the close handshake waits up to its own 5 s for the peer's close frame,
+// and the engine's Abort (CloseNow) cannot cut a close in progress: it only
+// waits for it. Fixing it needs the transport to reach the net.Conn, which
+// NewWebSocket does not take.
+func TestCloseGraceCutsSilentPeer(t *testing.T) {
+	t.Skip("known: CloseGrace cannot shorten coder/websocket's 5 s close handshake (see the comment)")
+	const grace = 200 * time.Millisecond
+	started := make(chan *conn.Conn, 1)
+	s := startServer(t, func(c *conn.Conn) conn.Session {
+		started <- c
+		return conn.NopSession{}
+	}, conn.Options{CloseGrace: grace})
+	_ = dialRaw(t, s, "") // never answers the close
+	sc := <-started
+	start := time.Now()
+	sc.Close(4001, "bye")
+	select {
+	case <-sc.Done():
+	case <-testCtx(t).Done():
+		t.Fatal("connection did not end")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("closing a silent peer took %v with a %v grace", d, grace)
+	}
+}
