@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -394,9 +395,10 @@ func TestNewVhostErrors(t *testing.T) {
 }
 
 func TestRegisterPanicsOnDuplicate(t *testing.T) {
-	p := namedProtocol("test-registry-dup")
+	name := fmt.Sprintf("test-registry-dup-%d", time.Now().UnixNano()) // -count safe: the registry is global
+	p := namedProtocol(name)
 	lws.Register(p)
-	if lws.Plugin("test-registry-dup") != p {
+	if lws.Plugin(name) != p {
 		t.Fatal("Plugin did not find the registered protocol")
 	}
 	defer func() {
@@ -404,7 +406,7 @@ func TestRegisterPanicsOnDuplicate(t *testing.T) {
 			t.Fatal("second Register did not panic")
 		}
 	}()
-	lws.Register(namedProtocol("test-registry-dup"))
+	lws.Register(namedProtocol(name))
 }
 
 func TestLoggerLevels(t *testing.T) {

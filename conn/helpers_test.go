@@ -32,11 +32,11 @@ func startServer(t *testing.T, newSession func(*conn.Conn) conn.Session, opts co
 	s := &server{set: new(conn.Set)}
 	opts.Set = s.set
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+		t, err := conn.AcceptWebSocket(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 		if err != nil {
 			return
 		}
-		conn.Start(conn.NewWebSocket(ws), conn.InfoFromRequest(r, ""), newSession, &opts)
+		conn.Start(t, conn.InfoFromRequest(r, ""), newSession, &opts)
 	}))
 	t.Cleanup(func() {
 		s.Server.Close()

@@ -1,6 +1,8 @@
 package conn
 
 import (
+	"github.com/coder/websocket"
+
 	"bufio"
 	"errors"
 	"io"
@@ -26,24 +28,41 @@ const (
 // buffer only while data arrives and writing a 2 KiB buffer. Pass the result
 // to websocket.Accept in place of w.
 func LeanHijacker(w http.ResponseWriter) http.ResponseWriter {
-	return leanResponseWriter{w}
+	return &leanResponseWriter{ResponseWriter: w}
+}
+
+// AcceptWebSocket upgrades r to a WebSocket through LeanHijacker and
+// returns its transport. Unlike NewWebSocket on a connection accepted
+// elsewhere, this transport holds the socket, so Abort cuts it at once even
+// while a close handshake waits for a peer that does not answer.
+func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOptions) (*WebSocket, error) {
+	lw := &leanResponseWriter{ResponseWriter: w}
+	ws, err := websocket.Accept(lw, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	t := NewWebSocket(ws)
+	t.nc = lw.conn
+	return t, nil
 }
 
 type leanResponseWriter struct {
 	http.ResponseWriter
+	conn net.Conn // the hijacked connection, once Hijack has run
 }
 
 // Unwrap gives http.ResponseController the wrapped writer.
-func (w leanResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *leanResponseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Hijack takes the connection over, keeping any bytes the server had
 // already buffered.
-func (w leanResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *leanResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
 	lc := &leanConn{Conn: nc}
+	w.conn = lc
 	if n := brw.Reader.Buffered(); n > 0 {
 		b, _ := brw.Reader.Peek(n)
 		lc.pre = append([]byte(nil), b...)

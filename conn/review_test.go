@@ -213,13 +213,11 @@ func TestLongCloseReasonStaysUTF8(t *testing.T) {
 }
 
 // TestCloseGraceCutsSilentPeer: Close documents that a peer that does not
-// answer the close is cut off after the close grace. With coder/websocket
-// the close handshake waits up to its own 5 s for the peer's close frame,
-// and the engine's Abort (CloseNow) cannot cut a close in progress: it only
-// waits for it. Fixing it needs the transport to reach the net.Conn, which
-// NewWebSocket does not take.
+// answer the close is cut off after the close grace. coder/websocket's close
+// handshake waits up to its own 5 s for the peer's close frame and its
+// CloseNow only waits for it; the transport from AcceptWebSocket closes the
+// socket itself.
 func TestCloseGraceCutsSilentPeer(t *testing.T) {
-	t.Skip("known: CloseGrace cannot shorten coder/websocket's 5 s close handshake (see the comment)")
 	const grace = 200 * time.Millisecond
 	started := make(chan *conn.Conn, 1)
 	s := startServer(t, func(c *conn.Conn) conn.Session {

@@ -20,6 +20,7 @@ import (
 // which abort the transport instead.
 type WebSocket struct {
 	ws *websocket.Conn
+	nc io.Closer // the socket under ws when known (AcceptWebSocket), for Abort
 
 	// Read state, owned by the reader goroutine.
 	msg      io.Reader // the message being read, nil between messages
@@ -147,8 +148,15 @@ func (t *WebSocket) Close(code StatusCode, reason string) error {
 	return t.ws.Close(websocket.StatusCode(code), reason)
 }
 
-// Abort closes the connection without a handshake.
-func (t *WebSocket) Abort() { _ = t.ws.CloseNow() }
+// Abort closes the connection without a handshake. Where the transport
+// holds the socket it closes it first: coder/websocket's CloseNow waits for
+// a close handshake in progress, which a silent peer can make last seconds.
+func (t *WebSocket) Abort() {
+	if t.nc != nil {
+		_ = t.nc.Close()
+	}
+	_ = t.ws.CloseNow()
+}
 
 // Ping sends a ping and waits for its pong.
 func (t *WebSocket) Ping(ctx context.Context) error { return t.ws.Ping(ctx) }

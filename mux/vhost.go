@@ -156,13 +156,12 @@ func (v *Vhost) upgrade(w http.ResponseWriter, r *http.Request) {
 	if offered {
 		opts.Subprotocols = []string{p.Name}
 	}
-	ws, err := websocket.Accept(conn.LeanHijacker(w), r, opts)
+	t, err := conn.AcceptWebSocket(w, r, opts)
 	if err != nil {
 		// Accept has answered the request with the reason.
 		v.logger().Info("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
 		return
 	}
-	t := conn.NewWebSocket(ws)
 	if _, err := conn.Start(t, conn.InfoFromRequest(r, p.Name), p.NewSession, p.Conn); err != nil {
 		v.logger().Info("websocket connection refused", "peer", r.RemoteAddr, "err", err)
 	}
