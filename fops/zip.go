@@ -21,7 +21,8 @@ import (
 // from the archive's central directory — and flagged IsGzip; opened without
 // it, the entry is inflated as it is read, through one flate reader, and a
 // stream that inflates past the size the archive declares, stops short of
-// it, or fails its checksum gives ErrSize at the end instead of io.EOF.
+// it, or fails its checksum gives ErrSize at the end instead of io.EOF (and
+// the bytes of the read that found out are withheld).
 // Stored entries are read as they are.
 //
 // Entries whose names are not valid io/fs names (absolute, with ".." …)
@@ -276,10 +277,14 @@ type inflateFile struct {
 	src    io.ReadCloser // flate reader, nil until needed
 	srcPos int64         // bytes inflated from src so far
 	crc    hash.Hash32
-	err    error // sticky stream error
+	err    error // sticky stream error, until a restart
+	broken error // the entry failed verification: every Read fails
 }
 
 func (f *inflateFile) Read(p []byte) (int, error) {
+	if f.broken != nil {
+		return 0, f.broken
+	}
 	if f.pos >= f.length {
 		if f.src != nil && f.srcPos == f.length && f.err == nil {
 			f.err = f.finish()
@@ -340,8 +345,14 @@ func (f *inflateFile) inflate(p []byte) (int, error) {
 	case f.srcPos == f.length:
 		f.err = f.finish()
 	}
-	if f.err == io.EOF {
+	switch {
+	case f.err == io.EOF:
 		return n, nil // the next Read says io.EOF
+	case f.err != nil && f.srcPos == f.length:
+		// The stream failed its check at the end: withhold these last
+		// bytes, so a copy of the content comes out short, not plausible.
+		f.broken = f.err
+		return 0, f.err
 	}
 	return n, f.err
 }
