@@ -92,4 +92,3 @@ func (f *ioFile) Tell() int64        { return f.pos }
 func (f *ioFile) Length() int64      { return f.length }
 func (f *ioFile) ModTime() time.Time { return f.mod }
 func (f *ioFile) Flags() Flag        { return f.flags }
-
