@@ -191,6 +191,16 @@ func (s *fileServer) serveVhost(v *Vhost, w http.ResponseWriter, r *http.Request
 		h.Set("Etag", etag+`"`)
 	}
 	rc := &readCatcher{File: f}
+	if fl.Has(fops.IsGzip) {
+		// http.ServeContent sends no Content-Length with a
+		// Content-Encoding, and ranges of a gzip stream help nobody:
+		// serve the whole stream, its length known.
+		r2 := *r
+		r2.Header = r.Header.Clone()
+		r2.Header.Del("Range")
+		r = &r2
+		w = &lengthWriter{ResponseWriter: w, length: strconv.FormatInt(f.Length(), 10)}
+	}
 	http.ServeContent(w, r, name, f.ModTime(), rc)
 	if rc.err != nil {
 		// The content failed mid-way (a corrupt zip entry, an I/O error):
@@ -214,6 +224,22 @@ func (c *readCatcher) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// lengthWriter sets Content-Length on a 200 response.
+type lengthWriter struct {
+	http.ResponseWriter
+	length string
+}
+
+func (w *lengthWriter) WriteHeader(code int) {
+	if code == http.StatusOK {
+		w.Header().Set("Content-Length", w.length)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *lengthWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // redirectSlash sends r to its path with a slash added, query kept.
 func redirectSlash(w http.ResponseWriter, r *http.Request) {

@@ -88,6 +88,20 @@ func TestZipMount(t *testing.T) {
 		t.Fatalf("gunzip: %d bytes, %v", len(plain), err)
 	}
 
+	// A range of the gzip form gets the whole stream; its ETag revalidates.
+	resp, body = get("/ziptest/candide.html", "gzip", "bytes=0-9")
+	if resp.StatusCode != 200 || int64(len(body)) != 18+csize || resp.Header.Get("Content-Length") != strconv.FormatInt(18+csize, 10) {
+		t.Errorf("gzip with Range: %s, %d bytes, Content-Length %q", resp.Status, len(body), resp.Header.Get("Content-Length"))
+	}
+	req, _ := http.NewRequest("GET", url+"/ziptest/candide.html", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("If-None-Match", gzETag)
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != 304 {
+		t.Errorf("gzip If-None-Match: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	// Without gzip: inflated, Content-Length the uncompressed size.
 	resp, body = get("/ziptest/candide.html", "", "")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || !bytes.Equal(body, html) {
@@ -125,7 +139,7 @@ func TestZipMount(t *testing.T) {
 
 	// A bomb's gzip form is just bytes; inflating it fails, and the client
 	// sees a broken response, never more than the declared size.
-	req, _ := http.NewRequest("GET", url+"/ziptest/bomb.txt", nil)
+	req, _ = http.NewRequest("GET", url+"/ziptest/bomb.txt", nil)
 	resp, err = c.Do(req)
 	if err == nil {
 		body, err = io.ReadAll(resp.Body)
