@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"time"
 )
 
@@ -76,6 +77,15 @@ type File interface {
 	// Flags returns the flags the file was opened with plus those the
 	// implementation set (Virtual, ModTimeValid, IsGzip).
 	Flags() Flag
+}
+
+// OSFile is implemented by Files that are files of the operating system
+// (those of a Root), to hand out the *os.File underneath so it can be sent
+// with zero copies (sendfile). Reading, writing or seeking the *os.File
+// directly leaves the File's Tell and Length behind.
+type OSFile interface {
+	File
+	OSFile() *os.File
 }
 
 // FSFunc makes an ordinary function an FS, to override or wrap another.

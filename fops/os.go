@@ -124,6 +124,9 @@ func (f *osFile) Seek(offset int64, whence int) (int64, error) {
 	return n, nil
 }
 
+// OSFile returns the *os.File underneath.
+func (f *osFile) OSFile() *os.File { return f.f }
+
 func (f *osFile) Close() error       { return f.f.Close() }
 func (f *osFile) Tell() int64        { return f.pos }
 func (f *osFile) Length() int64      { return f.length }

@@ -2,7 +2,6 @@ package mux
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"mime"
@@ -184,13 +183,23 @@ func (s *fileServer) serveVhost(v *Vhost, w http.ResponseWriter, r *http.Request
 		h.Set("Content-Encoding", "gzip")
 	}
 	if fl.Has(fops.ModTimeValid) {
-		etag := fmt.Sprintf(`"%x-%x`, f.ModTime().UnixNano(), f.Length())
+		etag := make([]byte, 0, 40)
+		etag = append(etag, '"')
+		etag = strconv.AppendInt(etag, f.ModTime().UnixNano(), 16)
+		etag = append(etag, '-')
+		etag = strconv.AppendInt(etag, f.Length(), 16)
 		if fl.Has(fops.IsGzip) {
-			etag += "-gz"
+			etag = append(etag, "-gz"...)
 		}
-		h.Set("Etag", etag+`"`)
+		h["Etag"] = []string{string(append(etag, '"'))}
 	}
 	rc := &readCatcher{File: f}
+	var content io.ReadSeeker = rc
+	if of, ok := f.(fops.OSFile); ok {
+		// The *os.File itself lets net/http use sendfile; errors reading
+		// a local file are left to ServeContent (it ends the response).
+		content = of.OSFile()
+	}
 	if fl.Has(fops.IsGzip) {
 		// http.ServeContent sends no Content-Length with a
 		// Content-Encoding, and ranges of a gzip stream help nobody:
@@ -201,7 +210,7 @@ func (s *fileServer) serveVhost(v *Vhost, w http.ResponseWriter, r *http.Request
 		r = &r2
 		w = &lengthWriter{ResponseWriter: w, length: strconv.FormatInt(f.Length(), 10)}
 	}
-	http.ServeContent(w, r, name, f.ModTime(), rc)
+	http.ServeContent(w, r, name, f.ModTime(), content)
 	if rc.err != nil {
 		// The content failed mid-way (a corrupt zip entry, an I/O error):
 		// cut the connection so the client cannot take it for complete.
