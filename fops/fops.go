@@ -108,9 +108,11 @@ var (
 	// ErrReadOnly is the error of writing to a file system or file that
 	// cannot be written. It matches fs.ErrPermission.
 	ErrReadOnly = fmt.Errorf("fops: read-only: %w", fs.ErrPermission)
-	// ErrNotOpenForReading / ErrNotOpenForWriting: the operation needs a
-	// flag the file was not opened with.
+	// ErrNotOpenForReading is the error of reading a file opened with
+	// Write but not Read.
 	ErrNotOpenForReading = errors.New("fops: not opened for reading")
+	// ErrNotOpenForWriting is the error of writing a file opened without
+	// Write, or one of a read-only file system.
 	ErrNotOpenForWriting = errors.New("fops: not opened for writing")
 	// ErrSize is the error of a zip entry whose content does not have the
 	// size its archive declares (such as a zip bomb) or whose checksum
