@@ -34,11 +34,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzChooseProtocol$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzHostsMatch$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzConfigParse$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzAcceptsGzip$$' -fuzztime $(FUZZTIME) ./mux
+	$(GO) test -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(FUZZTIME) ./fops
 
 ## bench: golws vs bare coder/websocket (echo, idle memory) and the flow primitives
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 2s .
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./flow ./conn
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./mux ./fops
 
 clean:
 	$(GO) clean -testcache

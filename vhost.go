@@ -42,6 +42,10 @@ type VhostOptions struct {
 	// HTTP serves requests that are not WebSocket upgrades and match no
 	// mount. Nil means 404.
 	HTTP http.Handler
+	// ErrorDocument404, if set, is the URL 404s are redirected to (lws
+	// error_document_404); otherwise errors get a synthesized page that
+	// links /error.css (see mux.Vhost.Error).
+	ErrorDocument404 string
 }
 
 // Vhost is a virtual host of a Context. It is an http.Handler.
@@ -73,6 +77,8 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 		Mounts:         o.Mounts,
 		HTTP:           o.HTTP,
 		Logger:         c.log.With("vhost", o.Name),
+
+		ErrorDocument404: o.ErrorDocument404,
 	}
 	seen := map[string]bool{}
 	for _, p := range o.Protocols {

@@ -33,16 +33,18 @@ func TestMain(m *testing.M) {
 }
 
 // example builds (once) and starts the example program name on a loopback
-// port, returning its URL. The program is stopped when the test ends.
-func example(t *testing.T, name string) string {
+// port, with any extra args, returning its URL. The program is stopped when
+// the test ends.
+func example(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	url, _ := exampleAt(t, name, "127.0.0.1:0")
+	url, _ := exampleAt(t, name, "127.0.0.1:0", args...)
 	return url
 }
 
-// exampleAt starts the example program name listening on addr and returns
-// its URL and a function that stops it (also called when the test ends).
-func exampleAt(t *testing.T, name, addr string) (string, func()) {
+// exampleAt starts the example program name listening on addr, with any
+// extra args, and returns its URL and a function that stops it (also called
+// when the test ends).
+func exampleAt(t *testing.T, name, addr string, args ...string) (string, func()) {
 	t.Helper()
 	buildOnce.Do(func() {
 		cmd := exec.Command("go", "build", "-o", binDir+"/", "../examples/...")
@@ -55,7 +57,7 @@ func exampleAt(t *testing.T, name, addr string) (string, func()) {
 	if buildErr != nil {
 		t.Fatalf("building examples: %v", buildErr)
 	}
-	cmd := exec.Command(filepath.Join(binDir, name), "-addr", addr)
+	cmd := exec.Command(filepath.Join(binDir, name), append([]string{"-addr", addr}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

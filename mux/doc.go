@@ -3,6 +3,12 @@
 // Sec-WebSocket-Protocol or the vhost's default, and pass other requests to
 // the vhost's HTTP handler.
 //
+// Mounts map URL space to handlers; FileMount serves an fops.FS (a
+// directory, a zip archive, an overlay) with lws's default document, MIME
+// and cache rules. Errors are answered by Vhost.Error: a redirect to the
+// vhost's 404 document, or a small page linking /error.css. Every vhost
+// serves /lws-common.js (CommonJS) unless a mount has its own.
+//
 // A Vhost is an ordinary http.Handler, so it mounts into any net/http server
 // and composes with its middleware.
 //

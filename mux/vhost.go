@@ -38,6 +38,9 @@ type Vhost struct {
 	// HTTP serves requests that are not upgrades and match no mount.
 	// Nil means 404.
 	HTTP http.Handler
+	// ErrorDocument404, if set, is the URL 404s are redirected to (lws
+	// error_document_404); see Error.
+	ErrorDocument404 string
 	// Logger receives connection events. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -50,11 +53,11 @@ var ErrUnknownProtocol = errors.New("mux: unknown WebSocket subprotocol")
 func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !IsWebSocketUpgrade(r) {
 		if m := v.Mounts.Match(r.URL.Path); m != nil {
-			m.Handler.ServeHTTP(w, r)
+			serveMount(v, m.Handler, w, r)
 			return
 		}
 		if v.HTTP == nil {
-			http.NotFound(w, r)
+			v.Error(w, r, http.StatusNotFound, "")
 			return
 		}
 		v.HTTP.ServeHTTP(w, r)
@@ -126,8 +129,9 @@ func (v *Vhost) choose(r *http.Request) (p *Protocol, offered bool, err error) {
 		ErrUnknownProtocol, strings.Join(names, ", "), strings.Join(have, ", "))
 }
 
+// logger is the vhost's logger; a nil Vhost logs to slog.Default().
 func (v *Vhost) logger() *slog.Logger {
-	if v.Logger != nil {
+	if v != nil && v.Logger != nil {
 		return v.Logger
 	}
 	return slog.Default()
