@@ -12,12 +12,13 @@ import (
 	"io"
 	"io/fs"
 	"log"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/fops"
+	"github.com/golws/lws/mux"
 	"github.com/golws/lws/plugins/dumbinc"
 	"github.com/golws/lws/plugins/echo"
 	"github.com/golws/lws/plugins/mirror"
@@ -51,7 +52,8 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 		ProtocolOptions: map[string]map[string]string{
 			dumbinc.Name: {"default": "1"},
 		},
-		HTTP: http.FileServerFS(site),
+		// A file mount of the embedded page; the framework adds /lws-common.js.
+		Mounts: []mux.Mount{mux.FileMount("/", fops.FromFS(site), &mux.FileOptions{Default: "index.html"})},
 	})
 	if err != nil {
 		return err
