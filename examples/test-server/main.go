@@ -45,7 +45,7 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	}
 	c := lws.New(nil)
 	v, err := c.NewVhost(lws.VhostOptions{
-		Listen:    addr,
+		Listen: addr,
 		Protocols: []*lws.Protocol{
 			lws.Plugin(dumbinc.Name), lws.Plugin(mirror.Name), lws.Plugin(echo.Name), lws.Plugin(status.Name),
 		},
