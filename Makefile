@@ -6,7 +6,7 @@ ADDR    ?= 127.0.0.1:7681
 PKGS    := ./...
 FUZZTIME ?= 10s
 
-.PHONY: all build run test vet fuzz bench clean
+.PHONY: all build run test vet fuzz bench bench-static clean
 
 all: build test
 
@@ -42,6 +42,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 2s .
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./flow ./conn
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./mux ./fops
+
+## bench-static: static files, golws file mount vs net/http FileServer, with wrk and h2load
+bench-static:
+	$(GO) run ./internal/benchstatic
 
 clean:
 	$(GO) clean -testcache
