@@ -37,11 +37,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAcceptsGzip$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(FUZZTIME) ./fops
 
-## bench: golws vs bare coder/websocket (echo, idle memory) and the flow primitives
+## bench: golws vs bare coder/websocket (echo, idle memory), flow, files vs net/http (wrk, h2load)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -benchtime 2s .
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./flow ./conn
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./mux ./fops
+	$(GO) run ./internal/benchstatic
 
 ## bench-static: static files, golws file mount vs net/http FileServer, with wrk and h2load
 bench-static:
