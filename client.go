@@ -93,12 +93,16 @@ type Client struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{} // closed once the attempt has succeeded or failed
 
+	req *http.Request // HTTP only, made by Connect
+
 	// Written by the attempt's goroutine before done is closed.
-	req    *http.Request // HTTP only, made by Connect
-	conn   *conn.Conn
 	err    error
 	resp   *http.Response
 	remote string
+
+	mu     sync.Mutex
+	conn   *conn.Conn // guarded by mu
+	closed bool       // guarded by mu: Close was called
 }
 
 var lastClientID atomic.Uint64
@@ -115,6 +119,10 @@ var ErrShutdown = fmt.Errorf("lws: shutting down: %w", conn.ErrClosed)
 // tracked with the protocol's other connections, so RequestWritableAll and
 // shutdown reach it. On failure ConnectionError is called with a
 // *ConnectError. Errors in the options are returned by Connect itself.
+//
+// Connect works whether or not the Context runs; the end of Run (or
+// Context.Shutdown) cancels pending attempts, closes client connections
+// and the idle connections kept for HTTP keep-alive, and waits for them.
 func (v *Vhost) Connect(o ConnectOptions) (*Client, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil {
@@ -170,7 +178,13 @@ func (h *Client) run() {
 	default:
 		c, err = h.request()
 	}
+	h.mu.Lock()
 	h.conn, h.err = c, err
+	closed := h.closed
+	h.mu.Unlock()
+	if c != nil && closed {
+		c.Close(conn.StatusNormal, "") // Close came as the connection was made
+	}
 	if err != nil {
 		h.cancel(errConnectCanceled)
 		if f := h.opts.ConnectionError; f != nil {
@@ -230,7 +244,7 @@ func (h *Client) Done() <-chan struct{} { return h.done }
 func (h *Client) Wait(ctx context.Context) (*conn.Conn, error) {
 	select {
 	case <-h.done:
-		return h.conn, h.err
+		return h.Conn(), h.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -239,12 +253,9 @@ func (h *Client) Wait(ctx context.Context) (*conn.Conn, error) {
 // Conn returns the established connection, or nil while the attempt is
 // pending or when it failed.
 func (h *Client) Conn() *conn.Conn {
-	select {
-	case <-h.done:
-		return h.conn
-	default:
-		return nil
-	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conn
 }
 
 // Response returns the HTTP response of an HTTP client connection (status
@@ -260,13 +271,13 @@ func (h *Client) RemoteAddr() string { return h.remote }
 // Close abandons a pending attempt (its ConnectionError is called with
 // ConnectCanceled) or closes the established connection with 1000.
 func (h *Client) Close() {
+	h.mu.Lock()
+	h.closed = true
+	c := h.conn
+	h.mu.Unlock()
 	h.cancel(errConnectCanceled)
-	select {
-	case <-h.done:
-		if h.conn != nil {
-			h.conn.Close(conn.StatusNormal, "")
-		}
-	default:
+	if c != nil {
+		c.Close(conn.StatusNormal, "")
 	}
 }
 

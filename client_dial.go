@@ -13,14 +13,17 @@ type dialer struct {
 	net     *net.Dialer
 	tls     *tls.Config // nil: defaults
 	protos  []string    // ALPN offered over TLS
+	force   bool        // offer protos even if tls has NextProtos
 	closing context.Context
 }
 
-func newDialer(d *net.Dialer, cfg *tls.Config, protos []string, closing context.Context) *dialer {
+// newDialer makes a dialer offering protos by ALPN, unless cfg names its
+// own NextProtos and force is false.
+func newDialer(d *net.Dialer, cfg *tls.Config, protos []string, force bool, closing context.Context) *dialer {
 	if d == nil {
 		d = &net.Dialer{}
 	}
-	return &dialer{net: d, tls: cfg, protos: protos, closing: closing}
+	return &dialer{net: d, tls: cfg, protos: protos, force: force, closing: closing}
 }
 
 // bound returns ctx, also ended when the vhost shuts down.
@@ -58,7 +61,7 @@ func (d *dialer) dialTLS(ctx context.Context, network, addr string) (net.Conn, e
 		}
 		cfg.ServerName = host
 	}
-	if len(cfg.NextProtos) == 0 {
+	if len(cfg.NextProtos) == 0 || d.force {
 		cfg.NextProtos = d.protos
 	}
 	tc := tls.Client(raw, cfg)

@@ -41,7 +41,7 @@ func (cs *clients) transport(k transportKey) *http.Transport {
 	if t := cs.transports[k]; t != nil {
 		return t
 	}
-	d := newDialer(k.dialer, k.tls, []string{"h2", "http/1.1"}, cs.closing)
+	d := newDialer(k.dialer, k.tls, []string{"h2", "http/1.1"}, false, cs.closing)
 	t := &http.Transport{
 		DialContext:         d.dial,
 		DialTLSContext:      d.dialTLS,

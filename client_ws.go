@@ -23,7 +23,7 @@ type wsClient struct {
 // established coder/websocket connection, so none outlives Dial.
 func (h *Client) dialWebSocket() (*conn.Conn, error) {
 	o := &h.opts
-	d := newDialer(o.Dialer, o.TLSConfig, []string{"http/1.1"}, h.vp.Vhost.clients.closing)
+	d := newDialer(o.Dialer, o.TLSConfig, []string{"http/1.1"}, true, h.vp.Vhost.clients.closing)
 	var remote string // written by the dial, read after Dial returned
 	record := func(c net.Conn, err error) (net.Conn, error) {
 		if err == nil {
