@@ -78,7 +78,7 @@ type clientSide struct {
 	pause atomic.Int64
 }
 
-func newClientSide(t *testing.T, opts ...func(*lws.Protocol)) *clientSide {
+func newClientSide(t *testing.T) *clientSide {
 	t.Helper()
 	cs := &clientSide{ev: make(chan event, 4096), send: make(chan []byte, 16)}
 	p := &lws.Protocol{
@@ -86,9 +86,6 @@ func newClientSide(t *testing.T, opts ...func(*lws.Protocol)) *clientSide {
 		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
 			return &recorder{ev: cs.ev, send: cs.send, pauseAfter: int(cs.pause.Load())}
 		},
-	}
-	for _, o := range opts {
-		o(p)
 	}
 	cs.ctx = lws.New(quiet())
 	vh, err := cs.ctx.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{p}})

@@ -318,3 +318,40 @@ func TestHTTPClientH2Multiplex(t *testing.T) {
 		t.Fatalf("%d concurrent h2 requests used %d TCP connections, want 1", n, got)
 	}
 }
+
+// refuser refuses every response.
+type refuser struct {
+	recorder
+}
+
+func (r *refuser) Response(c *conn.Conn, resp *http.Response) error {
+	return fmt.Errorf("status %d not wanted", resp.StatusCode)
+}
+
+// TestResponseRefused: an error from Response closes the connection before
+// any other callback but Closed.
+func TestResponseRefused(t *testing.T) {
+	srv, _ := httpServer(t, http.NotFoundHandler(), false)
+	ev := make(chan event, 16)
+	p := &lws.Protocol{
+		Name:       "refuser",
+		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &refuser{recorder{ev: ev}} },
+	}
+	c := lws.New(quiet())
+	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running(t, c)
+	if _, err := vh.Connect(lws.ConnectOptions{URL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ev:
+		if e.kind != "closed" || e.err == nil || !strings.Contains(e.err.Error(), "status 404 not wanted") {
+			t.Fatalf("first callback after the refusal: %s %v", e.kind, e.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no Closed callback")
+	}
+}
