@@ -131,8 +131,15 @@ func TestHTTPClientRequests(t *testing.T) {
 }
 
 // TestHTTPClientRxFlow: while the session has rx off the body is not read,
-// so the server's writes block; once rx is on, every byte arrives.
+// so the server's writes block (TCP for HTTP/1.1, the stream's window for
+// HTTP/2); once rx is on, every byte arrives.
 func TestHTTPClientRxFlow(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "http/1.1", true: "h2"}[h2], func(t *testing.T) { testRxFlow(t, h2) })
+	}
+}
+
+func testRxFlow(t *testing.T, h2 bool) {
 	const total = 32 << 20
 	var written atomic.Int64
 	finished := make(chan struct{})
@@ -147,13 +154,19 @@ func TestHTTPClientRxFlow(t *testing.T) {
 				return
 			}
 		}
-	}), false)
+	}), h2)
 	cs := newClientSide(t)
 	cs.pause.Store(1) // rx off after the first chunk
-	if _, err := cs.vh.Connect(lws.ConnectOptions{URL: srv.URL}); err != nil {
+	o := lws.ConnectOptions{URL: srv.URL}
+	if h2 {
+		o.TLSConfig = trust(srv)
+	}
+	if _, err := cs.vh.Connect(o); err != nil {
 		t.Fatal(err)
 	}
-	cs.expect(t, "response")
+	if p := cs.expect(t, "response").resp.ProtoMajor; p != map[bool]int{false: 1, true: 2}[h2] {
+		t.Fatalf("HTTP/%d", p)
+	}
 	cs.expect(t, "established")
 	got := len(cs.expect(t, "data").data)
 	c := cs.expect(t, "paused").c
