@@ -251,6 +251,7 @@ func (c *Context) shutdown(listeners []*listener) {
 func (c *Context) Shutdown(ctx context.Context) error {
 	vhosts := c.Vhosts()
 	for _, v := range vhosts {
+		v.clients.stop() // pending client attempts give up
 		for _, vp := range v.protocols {
 			vp.conns.CloseAll(conn.StatusGoingAway, "server shutdown")
 		}
@@ -260,6 +261,9 @@ func (c *Context) Shutdown(ctx context.Context) error {
 			if err := vp.conns.Wait(ctx); err != nil {
 				return fmt.Errorf("lws: vhost %q protocol %q: %d connections left: %w", v.name, vp.Protocol.Name, vp.conns.Len(), err)
 			}
+		}
+		if err := v.clients.wait(ctx); err != nil {
+			return fmt.Errorf("lws: vhost %q: client attempts left: %w", v.name, err)
 		}
 	}
 	return nil

@@ -55,6 +55,7 @@ type Vhost struct {
 	mux       *mux.Vhost
 	protocols []*VhostProtocol
 	ln        *listener
+	clients   clients // client connection attempts and shared HTTP transports
 }
 
 // NewVhost adds a vhost, binding its protocols (running their Init) and

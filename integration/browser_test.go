@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -82,7 +81,7 @@ func counter(t *testing.T, tab context.Context) int {
 
 func TestBrowserTestServerPage(t *testing.T) {
 	// A fixed port, so the page can find the server again after a restart.
-	addr := freeAddr(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	url, stop := exampleAt(t, "test-server", addr)
 	page1 := browser(t)
 	page2, cancel2 := chromedp.NewContext(page1) // a second tab, same browser
@@ -147,16 +146,4 @@ func shot(t *testing.T, tab context.Context, name string) {
 	}
 	abs, _ := filepath.Abs(path)
 	t.Logf("screenshot: %s", abs)
-}
-
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := netListen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return strings.TrimSpace(addr)
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,5 +138,3 @@ func pyCheck(t *testing.T, args ...string) map[string]any {
 }
 
 func ws(url string) string { return "ws" + strings.TrimPrefix(url, "http") }
-
-func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }

@@ -3,7 +3,6 @@ package integration
 import (
 	"bufio"
 	"context"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -13,20 +12,6 @@ import (
 
 	"github.com/coder/websocket"
 )
-
-// requireTool skips the test outside CI when a Debian tool is missing, and
-// fails it in CI, where .ci/run installs it.
-func requireTool(t *testing.T, tool, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing (.ci/run installs %s)", tool, pkg)
-		}
-		t.Skipf("%s not installed: apt-get install %s", tool, pkg)
-	}
-	return path
-}
 
 // TestLibwebsocketsTestClient drives the C original's test client against
 // the golws test server: its dumb-increment connection counts, and the

@@ -1,0 +1,386 @@
+package lws
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golws/lws/conn"
+	"github.com/golws/lws/mux"
+)
+
+// DefaultConnectTimeout bounds a client connection attempt when
+// ConnectOptions leaves Timeout zero (lws's 5 s).
+const DefaultConnectTimeout = 5 * time.Second
+
+// ConnectOptions describe a client connection (lws_client_connect_info).
+// The URL's scheme picks the kind: ws:// and wss:// open a WebSocket,
+// http:// and https:// make an HTTP request whose response body is the
+// connection's input.
+type ConnectOptions struct {
+	// URL is where to connect: ws, wss, http or https.
+	URL string
+	// Protocol names the vhost's protocol whose NewSession makes the
+	// connection's session. Empty means the vhost's first protocol.
+	Protocol string
+	// Subprotocols are offered in Sec-WebSocket-Protocol (WebSocket only).
+	// Nil means the protocol's name; an empty non-nil slice offers none.
+	Subprotocols []string
+	// Origin, if set, is sent as the Origin header.
+	Origin string
+	// Header holds extra request headers.
+	Header http.Header
+	// TLSConfig configures wss and https. Nil means the system roots and
+	// the URL's host name. HTTP requests share connections only when they
+	// use the same TLSConfig (and Dialer) pointer.
+	TLSConfig *tls.Config
+	// Dialer makes the TCP connections; nil means a plain net.Dialer. Its
+	// Resolver decides how names are looked up.
+	Dialer *net.Dialer
+	// Compression sets permessage-deflate for a WebSocket. The zero value
+	// means the protocol's Compression.
+	Compression mux.Compression
+	// RxBufferSize bounds each received chunk. Zero means the protocol's.
+	RxBufferSize int
+	// Timeout bounds the attempt: until the WebSocket handshake is done, or
+	// until an HTTP response's headers have arrived (a request waiting for
+	// its turn in a pipeline is not yet timed). It never applies to an
+	// established connection. Zero means DefaultConnectTimeout.
+	Timeout time.Duration
+	// Method is the HTTP method (HTTP only). Empty means GET.
+	Method string
+	// Body is the HTTP request body (HTTP only), nil for none. A
+	// *bytes.Reader, *bytes.Buffer or *strings.Reader gives the request a
+	// Content-Length; other readers are sent chunked.
+	Body io.Reader
+	// Pipeline queues an HTTP request behind the others of this vhost to the
+	// same host (lws's LCCSCF_PIPELINE): while the first response is
+	// awaited the rest wait; if it comes over HTTP/2 they all go at once as
+	// streams of that one connection; over HTTP/1.1 with keep-alive they go
+	// one after another over the one connection; without keep-alive each
+	// goes its own way. Without Pipeline concurrent requests each open a
+	// connection when none is idle.
+	Pipeline bool
+	// Value is the application's own value for the attempt (lws's opaque
+	// user data), available from Client.Value in every callback, so the
+	// attempt is known even where the *Client returned by Connect has not
+	// been stored yet.
+	Value any
+	// ConnectionError, if set, is called once if the attempt fails, with
+	// a *ConnectError (lws's CLIENT_CONNECTION_ERROR). It runs on the
+	// attempt's own goroutine and may run before Connect has returned:
+	// identify the attempt by h (the pointer Connect returns) or h.Value.
+	// Nil means the failure is logged at LevelWarn.
+	ConnectionError func(h *Client, err error)
+}
+
+// Client is one client connection attempt and, once it succeeds, the
+// connection it made. Vhost.Connect returns it at once. Its methods are safe
+// from any goroutine.
+type Client struct {
+	vp     *VhostProtocol
+	opts   ConnectOptions
+	url    *url.URL
+	id     uint64
+	ctx    context.Context // ends with Close or shutdown
+	cancel context.CancelCauseFunc
+	done   chan struct{} // closed once the attempt has succeeded or failed
+
+	req *http.Request // HTTP only, made by Connect
+
+	// Written by the attempt's goroutine before done is closed.
+	err    error
+	resp   *http.Response
+	remote string
+
+	mu     sync.Mutex
+	conn   *conn.Conn // guarded by mu
+	closed bool       // guarded by mu: Close was called
+}
+
+var lastClientID atomic.Uint64
+
+// ErrShutdown is returned by Connect on a vhost whose Context is shutting
+// down.
+var ErrShutdown = fmt.Errorf("lws: shutting down: %w", conn.ErrClosed)
+
+// Connect starts a client connection and returns at once (lws's
+// lws_client_connect_via_info); the attempt goes on in the background. On
+// success the connection runs like any other of the protocol on this vhost:
+// the session made by the protocol's NewSession gets Established (for HTTP,
+// after the response headers: see ResponseHandler), then its input; it is
+// tracked with the protocol's other connections, so RequestWritableAll and
+// shutdown reach it. On failure ConnectionError is called with a
+// *ConnectError. Errors in the options are returned by Connect itself.
+//
+// Connect works whether or not the Context runs; the end of Run (or
+// Context.Shutdown) cancels pending attempts, closes client connections
+// and the idle connections kept for HTTP keep-alive, and waits for them.
+func (v *Vhost) Connect(o ConnectOptions) (*Client, error) {
+	u, err := url.Parse(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("lws: connect: %w", err)
+	}
+	switch u.Scheme {
+	case "ws", "wss", "http", "https":
+	default:
+		return nil, fmt.Errorf("lws: connect %q: scheme must be ws, wss, http or https", o.URL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("lws: connect %q: no host", o.URL)
+	}
+	var vp *VhostProtocol
+	switch {
+	case o.Protocol != "":
+		if vp = v.Protocol(o.Protocol); vp == nil {
+			return nil, fmt.Errorf("lws: connect %q: vhost %q has no protocol %q", o.URL, v.name, o.Protocol)
+		}
+	case len(v.protocols) > 0:
+		vp = v.protocols[0]
+	default:
+		return nil, fmt.Errorf("lws: connect %q: vhost %q has no protocols", o.URL, v.name)
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultConnectTimeout
+	}
+	o.Header = o.Header.Clone()
+	h := &Client{vp: vp, opts: o, url: u, id: lastClientID.Add(1), done: make(chan struct{})}
+	h.ctx, h.cancel = context.WithCancelCause(context.Background())
+	if u.Scheme == "http" || u.Scheme == "https" {
+		if h.req, err = h.newRequest(); err != nil {
+			h.cancel(nil)
+			return nil, fmt.Errorf("lws: connect %q: %w", o.URL, err)
+		}
+	}
+	if !v.clients.add(h) {
+		h.cancel(nil)
+		return nil, ErrShutdown
+	}
+	go h.run()
+	return h, nil
+}
+
+// run is the attempt's goroutine.
+func (h *Client) run() {
+	defer h.vp.Vhost.clients.remove(h)
+	var c *conn.Conn
+	var err error
+	switch h.url.Scheme {
+	case "ws", "wss":
+		c, err = h.dialWebSocket()
+	default:
+		c, err = h.request()
+	}
+	h.mu.Lock()
+	h.conn, h.err = c, err
+	closed := h.closed
+	h.mu.Unlock()
+	if c != nil && closed {
+		c.Close(conn.StatusNormal, "") // Close came as the connection was made
+	}
+	if err != nil {
+		h.cancel(errConnectCanceled)
+		if f := h.opts.ConnectionError; f != nil {
+			f(h, err)
+		} else {
+			h.vp.Vhost.Logger().Warn("client connection failed", "id", h.id, "url", h.opts.URL, "err", err)
+		}
+	}
+	close(h.done)
+}
+
+// start puts the established connection into the engine: the shared way in
+// (as VhostProtocol.Adopt), with the response delivered to a
+// ResponseHandler before any other callback.
+func (h *Client) start(t conn.Transport, info *conn.Info, resp *http.Response) (*conn.Conn, error) {
+	vp := h.vp
+	opts := *vp.mux.Conn
+	if h.opts.RxBufferSize > 0 {
+		opts.RxBufferSize = h.opts.RxBufferSize
+	}
+	if info.Subprotocol == "" {
+		info.Subprotocol = vp.Protocol.Name
+	}
+	c, err := conn.Start(t, info, func(c *conn.Conn) conn.Session {
+		s := vp.mux.NewSession(c)
+		if rh, ok := s.(ResponseHandler); ok && resp != nil {
+			if err := rh.Response(c, resp); err != nil {
+				return &refusedSession{s, err}
+			}
+		}
+		return s
+	}, &opts)
+	if err != nil {
+		return nil, classify(h.opts.URL, h.ctx, err, 0)
+	}
+	return c, nil
+}
+
+// ID is a number unique to this attempt within the process.
+func (h *Client) ID() uint64 { return h.id }
+
+// URL is the URL the attempt is for.
+func (h *Client) URL() string { return h.opts.URL }
+
+// Value is ConnectOptions.Value.
+func (h *Client) Value() any { return h.opts.Value }
+
+// Protocol is the vhost's protocol the connection belongs to.
+func (h *Client) Protocol() *VhostProtocol { return h.vp }
+
+// Done is closed once the attempt has succeeded or failed (after the
+// ConnectionError callback has returned).
+func (h *Client) Done() <-chan struct{} { return h.done }
+
+// Wait blocks until the attempt has succeeded or failed, or ctx ends. It
+// returns the connection, or the *ConnectError (or ctx's error).
+func (h *Client) Wait(ctx context.Context) (*conn.Conn, error) {
+	select {
+	case <-h.done:
+		return h.Conn(), h.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Conn returns the established connection, or nil while the attempt is
+// pending or when it failed.
+func (h *Client) Conn() *conn.Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conn
+}
+
+// Response returns the HTTP response of an HTTP client connection (status
+// and headers; its Body belongs to the connection, which delivers it through
+// Receive), or the handshake response of a WebSocket one. Call it from the
+// connection's callbacks or after Done.
+func (h *Client) Response() *http.Response { return h.resp }
+
+// RemoteAddr is the address of the peer the connection was made to. Call it
+// from the connection's callbacks or after Done.
+func (h *Client) RemoteAddr() string { return h.remote }
+
+// Close abandons a pending attempt (its ConnectionError is called with
+// ConnectCanceled) or closes the established connection with 1000.
+func (h *Client) Close() {
+	h.mu.Lock()
+	h.closed = true
+	c := h.conn
+	h.mu.Unlock()
+	h.cancel(errConnectCanceled)
+	if c != nil {
+		c.Close(conn.StatusNormal, "")
+	}
+}
+
+// ClientOf returns the attempt a client connection came from, or nil for
+// a connection that is not a client's.
+func ClientOf(c *conn.Conn) *Client {
+	switch t := c.Transport().(type) {
+	case *wsClient:
+		return t.h
+	case *httpClient:
+		return t.h
+	}
+	return nil
+}
+
+// refusedSession stands in for a session whose ResponseHandler refused the
+// response: the connection closes at once with its error, and only the
+// session's Closed runs.
+type refusedSession struct {
+	s   conn.Session
+	err error
+}
+
+func (r *refusedSession) Established(*conn.Conn) error         { return r.err }
+func (r *refusedSession) Receive(*conn.Conn, conn.Chunk) error { return r.err }
+func (r *refusedSession) Writeable(*conn.Conn) error           { return nil }
+func (r *refusedSession) Closed(c *conn.Conn, err error) {
+	if h, ok := r.s.(conn.ClosedHandler); ok {
+		h.Closed(c, err)
+	}
+}
+
+// clients tracks a vhost's pending attempts and the HTTP transports its
+// requests share. The zero value is ready to use.
+type clients struct {
+	mu         sync.Mutex
+	pending    map[*Client]struct{}
+	shut       bool
+	wg         sync.WaitGroup
+	transports map[transportKey]*http.Transport
+	pipes      map[pipeKey]*pipeline
+	closing    context.Context // ends at shutdown: cuts dials in progress
+	closeAll   context.CancelFunc
+}
+
+func (cs *clients) init() {
+	if cs.closing == nil {
+		cs.closing, cs.closeAll = context.WithCancel(context.Background())
+		cs.pending = map[*Client]struct{}{}
+		cs.transports = map[transportKey]*http.Transport{}
+		cs.pipes = map[pipeKey]*pipeline{}
+	}
+}
+
+func (cs *clients) add(h *Client) bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.init()
+	if cs.shut {
+		return false
+	}
+	cs.pending[h] = struct{}{}
+	cs.wg.Add(1)
+	return true
+}
+
+func (cs *clients) remove(h *Client) {
+	cs.mu.Lock()
+	delete(cs.pending, h)
+	cs.mu.Unlock()
+	cs.wg.Done()
+}
+
+// stop refuses new attempts and cancels the pending ones.
+func (cs *clients) stop() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.init()
+	cs.shut = true
+	cs.closeAll()
+	for h := range cs.pending {
+		h.cancel(errConnectCanceled)
+	}
+}
+
+// wait waits for the pending attempts to end, then closes the idle
+// connections of the shared HTTP transports. Call it once every client
+// connection has ended.
+func (cs *clients) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		cs.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for _, t := range cs.transports {
+		t.CloseIdleConnections()
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package lws
+
+import (
+	"context"
+	"net"
+	"net/http"
+
+	"github.com/coder/websocket"
+
+	"github.com/golws/lws/conn"
+	"github.com/golws/lws/mux"
+)
+
+// wsClient is the transport of a client WebSocket: the engine's WebSocket
+// transport, knowing the attempt it came from (for ClientOf).
+type wsClient struct {
+	*conn.WebSocket
+	h *Client
+}
+
+// dialWebSocket runs the attempt of a ws:// or wss:// URL. The timeout
+// bounds the dial and handshake only: an expiring context would close an
+// established coder/websocket connection, so none outlives Dial.
+func (h *Client) dialWebSocket() (*conn.Conn, error) {
+	o := &h.opts
+	d := newDialer(o.Dialer, o.TLSConfig, []string{"http/1.1"}, true, h.vp.Vhost.clients.closing)
+	var remote string // written by the dial, read after Dial returned
+	record := func(c net.Conn, err error) (net.Conn, error) {
+		if err == nil {
+			remote = c.RemoteAddr().String()
+		}
+		return c, err
+	}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return record(d.dial(ctx, network, addr))
+		},
+		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return record(d.dialTLS(ctx, network, addr))
+		},
+	}
+	defer tr.CloseIdleConnections() // a refused handshake may leave one
+
+	header := o.Header
+	if header == nil {
+		header = http.Header{}
+	}
+	if o.Origin != "" {
+		header.Set("Origin", o.Origin)
+	}
+	subprotocols := o.Subprotocols
+	if subprotocols == nil {
+		subprotocols = []string{h.vp.Protocol.Name}
+	}
+	comp := o.Compression
+	if comp == (mux.Compression{}) {
+		comp = h.vp.Protocol.Compression
+	}
+
+	ctx, cancel := context.WithTimeoutCause(h.ctx, o.Timeout, errConnectTimeout)
+	defer cancel()
+	ws, resp, err := websocket.Dial(ctx, o.URL, &websocket.DialOptions{
+		HTTPClient:           &http.Client{Transport: tr},
+		HTTPHeader:           header,
+		Subprotocols:         subprotocols,
+		CompressionMode:      compressionMode(comp.Mode),
+		CompressionThreshold: comp.Threshold,
+	})
+	if err != nil {
+		status := 0
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			status = resp.StatusCode
+		}
+		return nil, classify(o.URL, ctx, err, status)
+	}
+	h.resp, h.remote = resp, remote
+	info := &conn.Info{
+		Header:      resp.Header,
+		URL:         h.url,
+		Host:        h.url.Host,
+		RemoteAddr:  remote,
+		Subprotocol: ws.Subprotocol(),
+	}
+	return h.start(&wsClient{conn.NewWebSocket(ws), h}, info, resp)
+}
+
+// compressionMode maps a mux.CompressionMode to coder/websocket's.
+func compressionMode(m mux.CompressionMode) websocket.CompressionMode {
+	switch m {
+	case mux.CompressionContextTakeover:
+		return websocket.CompressionContextTakeover
+	case mux.CompressionNoContextTakeover:
+		return websocket.CompressionNoContextTakeover
+	}
+	return websocket.CompressionDisabled
+}

@@ -1,0 +1,115 @@
+// Command ws-client is a WebSocket client in the golws model: it connects to
+// an echo server (the lws-echo protocol of minimal-ws-server), sends -n
+// messages one writeable at a time, prints each echo and closes.
+//
+// The connect is asynchronous, as in lws: Connect returns at once, then
+// either the session's Established runs or the ConnectionError callback
+// says why the attempt failed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/conn"
+)
+
+func main() {
+	url := flag.String("url", "ws://127.0.0.1:7681", "echo server to connect to")
+	n := flag.Int("n", 3, "messages to send")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *url, *n, os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// session sends message i once the echo of message i-1 is back.
+type session struct {
+	n, sent, echoed int
+	msg             []byte // the echo being reassembled
+	out             io.Writer
+	done            chan<- error
+}
+
+func (s *session) Established(c *conn.Conn) error {
+	fmt.Fprintf(s.out, "connected to %s (%s)\n", c.Info().RemoteAddr, c.Info().Subprotocol)
+	c.RequestWritable()
+	return nil
+}
+
+func (s *session) Writeable(c *conn.Conn) error {
+	if s.sent >= s.n || s.sent > s.echoed {
+		return nil // nothing to send, or waiting for the echo
+	}
+	s.sent++
+	return c.Write(conn.Text, fmt.Appendf(nil, "hello %d", s.sent))
+}
+
+func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
+	s.msg = append(s.msg, in.Data...)
+	if !in.Final {
+		return nil
+	}
+	fmt.Fprintf(s.out, "echo: %s\n", s.msg)
+	s.msg = s.msg[:0]
+	if s.echoed++; s.echoed == s.n {
+		return conn.CloseWith(conn.StatusNormal, "done")
+	}
+	c.RequestWritable()
+	return nil
+}
+
+func (s *session) Closed(c *conn.Conn, err error) {
+	var ce *conn.CloseError
+	if errors.As(err, &ce) && ce.Code == conn.StatusNormal && s.echoed == s.n {
+		err = nil
+	} else if err == nil {
+		err = errors.New("closed before every echo came back")
+	}
+	s.done <- err
+}
+
+func run(ctx context.Context, url string, n int, out io.Writer) error {
+	done := make(chan error, 1)
+	proto := &lws.Protocol{
+		Name: "lws-echo", // also the subprotocol offered
+		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
+			return &session{n: n, out: out, done: done}
+		},
+	}
+	c := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelWarn)})
+	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{proto}})
+	if err != nil {
+		return err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	ran := make(chan error, 1)
+	go func() { ran <- c.Run(runCtx) }()
+
+	_, err = vh.Connect(lws.ConnectOptions{
+		URL:             url,
+		ConnectionError: func(_ *lws.Client, err error) { done <- err },
+	})
+	if err == nil {
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+		}
+	}
+	stop()
+	if rerr := <-ran; err == nil {
+		err = rerr
+	}
+	return err
+}
