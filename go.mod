@@ -8,3 +8,8 @@ require (
 )
 
 require golang.org/x/sync v0.25.0
+
+require (
+	golang.org/x/net v0.62.0
+	golang.org/x/text v0.43.0 // indirect
+)

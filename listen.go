@@ -154,13 +154,16 @@ func interfaceAddr(dev, addr string) (string, error) {
 	return "", fmt.Errorf("lws: interface %q has no usable address", dev)
 }
 
-// listenerOptionsEqual reports whether a joining vhost's options agree with
-// those of the vhost that opened the listener.
-func listenerOptionsEqual(a, b *ListenerOptions) bool {
-	if a == nil || b == nil {
-		return a == b || a == nil && *b == (ListenerOptions{}) || b == nil && *a == (ListenerOptions{})
+// listenerOptionsAgree reports whether a joining vhost's options (nil, or
+// equal) agree with those of the vhost that opened the listener.
+func listenerOptionsAgree(joiner, opener *ListenerOptions) bool {
+	switch {
+	case joiner == nil:
+		return true
+	case opener == nil:
+		return *joiner == ListenerOptions{}
 	}
-	return *a == *b
+	return *joiner == *opener
 }
 
 // server makes the http.Server of l: protocols (HTTP/1.1, h2 over TLS, h2c),
@@ -198,7 +201,7 @@ func (l *listener) server(c *Context) *http.Server {
 // opens a listener decides its socket options and whether it speaks TLS.
 func (l *listener) join(v *Vhost, o VhostOptions) error {
 	opener := l.hosts[0]
-	if opener != v.mux && !listenerOptionsEqual(o.Listener, l.opts) {
+	if opener != v.mux && !listenerOptionsAgree(o.Listener, l.opts) {
 		return fmt.Errorf("lws: vhost %q: its Listener options differ from those of vhost %q, which opened %s", v.name, opener.Name, l.addr)
 	}
 	if opener == v.mux && o.TLS != nil {
