@@ -35,6 +35,12 @@ func TestMain(m *testing.M) {
 // port, returning its URL. The program is stopped when the test ends.
 func example(t *testing.T, name string) string {
 	t.Helper()
+	return exampleN(t, name, 1)[0]
+}
+
+// exampleN is example for a program that prints n "listening on" URLs.
+func exampleN(t *testing.T, name string, n int) []string {
+	t.Helper()
 	buildOnce.Do(func() {
 		cmd := exec.Command("go", "build", "-o", binDir+"/", "../examples/...")
 		out, err := cmd.CombinedOutput()
@@ -70,22 +76,29 @@ func example(t *testing.T, name string) string {
 			t.Errorf("%s did not stop within 15 s of SIGINT", name)
 		}
 	})
-	urls := make(chan string, 1)
+	urls := make(chan string, n)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				urls <- u
+				select {
+				case urls <- u:
+				default:
+				}
 			}
 		}
 	}()
-	select {
-	case u := <-urls:
-		return u
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s did not print its URL within 10 s", name)
+	var got []string
+	timeout := time.After(10 * time.Second)
+	for len(got) < n {
+		select {
+		case u := <-urls:
+			got = append(got, u)
+		case <-timeout:
+			t.Fatalf("%s printed %d of %d URLs within 10 s", name, len(got), n)
+		}
 	}
-	return ""
+	return got
 }
 
 // python is the interpreter that sees Debian's python3-websockets.
