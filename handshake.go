@@ -90,7 +90,7 @@ func (l *tlsListener) acceptLoop() {
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() && l.ctx.Err() == nil {
+			if te, ok := err.(interface{ Temporary() bool }); ok && te.Temporary() && l.ctx.Err() == nil {
 				// A passing failure such as EMFILE: back off as net/http does.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				select {

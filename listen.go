@@ -14,7 +14,8 @@ import (
 // ListenerOptions configure the listening socket a vhost opens and the HTTP
 // server on it. They belong to the vhost that opens a listener; a vhost that
 // joins an existing listener (same VhostOptions.Listen) must leave them nil
-// or give equal ones. A nil *ListenerOptions means all defaults.
+// or give equal ones (==, so the same HTTP2 pointer). A nil
+// *ListenerOptions means all defaults.
 type ListenerOptions struct {
 	// KeepAlive sets TCP keepalive on accepted sockets (lws ka_time,
 	// ka_interval, ka_probes). The zero value keeps Go's default
@@ -27,8 +28,8 @@ type ListenerOptions struct {
 	// binds to the device's first address (IPv4 preferred) and the port of
 	// VhostOptions.Listen.
 	Interface string
-	// BindToDevice binds the listening socket to Interface
-	// (LWS_SERVER_OPTION_... bind_iface).
+	// BindToDevice binds the listening socket to Interface (lws's
+	// bind_iface); accepted sockets inherit the binding.
 	BindToDevice bool
 	// H2C serves HTTP/2 with prior knowledge on a listener without TLS
 	// (h2c, as curl --http2-prior-knowledge and h2load speak it) next to
