@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzConfigParse$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzAcceptsGzip$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(FUZZTIME) ./fops
+	$(GO) test -run '^$$' -fuzz '^FuzzCipherSuites$$' -fuzztime $(FUZZTIME) .
 
 ## bench: golws vs bare coder/websocket (echo, idle memory), flow, files vs net/http (wrk, h2load)
 bench:

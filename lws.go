@@ -59,8 +59,26 @@ type Options struct {
 	// they are cut off. Zero means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
 	// ReadHeaderTimeout bounds reading a request's headers on the Context's
-	// listeners. Zero means 10 s.
+	// listeners, and a TLS handshake. A client that trickles its headers
+	// (slowloris) is cut off when it runs out. Zero means 10 s.
 	ReadHeaderTimeout time.Duration
+	// MaxHeaderBytes bounds the size of a request's headers; a larger
+	// request gets 431. Zero means net/http's 1 MB.
+	MaxHeaderBytes int
+	// MaxConns bounds the connections open on all the Context's listeners
+	// at once. A connection over the limit is accepted and closed at once
+	// (the client sees the connection end before any byte); connections
+	// already open are unharmed. Zero means DefaultMaxConns (the
+	// file-descriptor limit less FDReserve); negative means no limit.
+	MaxConns int
+	// MaxConnsPerIP is a hard limit on the connections open from one peer
+	// IP; extra ones are closed at once like those over MaxConns. Zero
+	// means no limit.
+	MaxConnsPerIP int
+	// MaxRequestsPerIP is a soft limit on the HTTP requests (and WebSocket
+	// upgrades) of one peer IP processed at once: extra ones wait for a
+	// turn, they are not refused. Zero means no limit.
+	MaxRequestsPerIP int
 }
 
 // Errors of Context and Vhost set-up.
@@ -80,6 +98,8 @@ type Context struct {
 	opts Options
 	wake flow.Signal
 
+	limits *limits
+
 	mu        sync.Mutex
 	vhosts    []*Vhost
 	listeners []*listener
@@ -92,6 +112,8 @@ type listener struct {
 	ln    net.Listener
 	hosts mux.Hosts
 	srv   *http.Server
+	opts  *ListenerOptions // of the vhost that opened it
+	tls   *listenerTLS     // nil: plain TCP
 }
 
 // New returns a Context with no vhosts.
@@ -110,6 +132,7 @@ func New(opts *Options) *Context {
 	if c.log == nil {
 		c.log = NewLogger(nil, LevelNotice)
 	}
+	c.limits = newLimits(&c.opts)
 	return c
 }
 
@@ -199,14 +222,11 @@ func (c *Context) Run(ctx context.Context) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	for _, l := range listeners {
-		l.srv = &http.Server{
-			Handler:           l.hosts,
-			ReadHeaderTimeout: c.opts.ReadHeaderTimeout,
-			ErrorLog:          slog.NewLogLogger(c.log.Handler(), LevelInfo),
-		}
+		l.srv = l.server(c)
+		ln := c.wrap(l)
 		c.log.Log(ctx, LevelNotice, "listening", "addr", l.ln.Addr().String(), "vhosts", vhostNames(l.hosts))
 		g.Go(func() error {
-			if err := l.srv.Serve(l.ln); !errors.Is(err, http.ErrServerClosed) {
+			if err := l.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("lws: serving %s: %w", l.ln.Addr(), err)
 			}
 			return nil

@@ -18,8 +18,10 @@ type VhostOptions struct {
 	Name string
 	// Listen is the address to listen on, such as "127.0.0.1:7681" or
 	// ":0". Vhosts with the same Listen share one listener, where the first
-	// is the default; port 0 always opens a listener of its own. Empty means no listener: serve the vhost through
-	// Context.Handler or as an http.Handler.
+	// is the default; port 0 always opens a listener of its own, which later
+	// vhosts join by its actual address (Vhost.Addr). Empty means no
+	// listener: serve the vhost through Context.Handler or as an
+	// http.Handler.
 	Listen string
 	// Protocols are the WebSocket protocols the vhost speaks.
 	Protocols []*Protocol
@@ -46,6 +48,13 @@ type VhostOptions struct {
 	// error_document_404); otherwise errors get a synthesized page that
 	// links /error.css (see mux.Vhost.Error).
 	ErrorDocument404 string
+	// TLS, if set, serves the vhost over TLS, with its certificate chosen
+	// by SNI (see TLSOptions). Nil means plain TCP.
+	TLS *TLSOptions
+	// Listener configures the listening socket the vhost opens: TCP
+	// keepalive, binding to a device, HTTP/2 (see ListenerOptions). Nil
+	// means defaults.
+	Listener *ListenerOptions
 }
 
 // Vhost is a virtual host of a Context. It is an http.Handler.
@@ -110,7 +119,7 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 		}
 	}
 	if o.Listen != "" {
-		if err := c.attach(v, o.Listen); err != nil {
+		if err := c.attach(v, o); err != nil {
 			v.destroy(v.protocols)
 			return nil, err
 		}
@@ -150,26 +159,34 @@ func (v *Vhost) bind(p *Protocol, options map[string]string) *VhostProtocol {
 	return vp
 }
 
-// attach puts v on the listener for addr, opening it if it is new.
-func (c *Context) attach(v *Vhost, addr string) error {
+// attach puts v on the listener for o.Listen, opening it if it is new.
+func (c *Context) attach(v *Vhost, o VhostOptions) error {
+	addr := o.Listen
 	_, port, _ := net.SplitHostPort(addr)
 	for _, l := range c.listeners {
-		if l.addr == addr && port != "0" {
+		if (l.addr == addr && port != "0") || l.ln.Addr().String() == addr {
 			for _, other := range l.hosts {
 				if other.Name == v.name {
 					return fmt.Errorf("%w: %q on %s", ErrDuplicateVhost, v.name, addr)
 				}
+			}
+			if err := l.join(v, o); err != nil {
+				return err
 			}
 			l.hosts = append(l.hosts, v.mux)
 			v.ln = l
 			return nil
 		}
 	}
-	ln, err := net.Listen("tcp", addr)
+	l := &listener{addr: addr, hosts: mux.Hosts{v.mux}, opts: o.Listener}
+	if err := l.join(v, o); err != nil {
+		return err
+	}
+	ln, err := listen(addr, o.Listener)
 	if err != nil {
 		return fmt.Errorf("lws: vhost %q: %w", v.name, err)
 	}
-	l := &listener{addr: addr, ln: ln, hosts: mux.Hosts{v.mux}}
+	l.ln = ln
 	c.listeners = append(c.listeners, l)
 	v.ln = l
 	return nil
@@ -186,9 +203,13 @@ func (v *Vhost) Addr() net.Addr {
 	return v.ln.ln.Addr()
 }
 
-// URL is "http://" plus the listening address, or "" without a listener.
+// URL is "http://" (or "https://" on a TLS listener) plus the listening
+// address, or "" without a listener.
 func (v *Vhost) URL() string {
 	if a := v.Addr(); a != nil {
+		if v.ln.tls != nil {
+			return "https://" + a.String()
+		}
 		return "http://" + a.String()
 	}
 	return ""

@@ -36,14 +36,30 @@ func TestMain(m *testing.M) {
 // the test ends.
 func example(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	url, _ := exampleAt(t, name, "127.0.0.1:0", args...)
-	return url
+	urls, _ := startExample(t, name, "127.0.0.1:0", 1, args...)
+	return urls[0]
+}
+
+// exampleN is example for a program that prints n "listening on" URLs.
+func exampleN(t *testing.T, name string, n int) []string {
+	t.Helper()
+	urls, _ := startExample(t, name, "127.0.0.1:0", n)
+	return urls
 }
 
 // exampleAt starts the example program name listening on addr, with any
 // extra args, and returns its URL and a function that stops it (also called
 // when the test ends).
 func exampleAt(t *testing.T, name, addr string, args ...string) (string, func()) {
+	t.Helper()
+	urls, stop := startExample(t, name, addr, 1, args...)
+	return urls[0], stop
+}
+
+// startExample builds the examples once, starts the program name on addr
+// and waits for the n URLs it prints. stop interrupts it (then kills it) and is also
+// called when the test ends.
+func startExample(t *testing.T, name, addr string, n int, args ...string) (urls []string, stop func()) {
 	t.Helper()
 	buildOnce.Do(func() {
 		cmd := exec.Command("go", "build", "-o", binDir+"/", "../examples/...")
@@ -66,7 +82,7 @@ func exampleAt(t *testing.T, name, addr string, args ...string) (string, func())
 		t.Fatal(err)
 	}
 	var stopOnce sync.Once
-	stop := func() {
+	stop = func() {
 		stopOnce.Do(func() {
 			cmd.Process.Signal(os.Interrupt)
 			done := make(chan error, 1)
@@ -84,22 +100,28 @@ func exampleAt(t *testing.T, name, addr string, args ...string) (string, func())
 		})
 	}
 	t.Cleanup(stop)
-	urls := make(chan string, 1)
+	found := make(chan string, n)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				urls <- u
+				select {
+				case found <- u:
+				default:
+				}
 			}
 		}
 	}()
-	select {
-	case u := <-urls:
-		return u, stop
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s did not print its URL within 10 s", name)
+	timeout := time.After(10 * time.Second)
+	for len(urls) < n {
+		select {
+		case u := <-found:
+			urls = append(urls, u)
+		case <-timeout:
+			t.Fatalf("%s printed %d of %d URLs within 10 s", name, len(urls), n)
+		}
 	}
-	return "", stop
+	return urls, stop
 }
 
 // python is the interpreter that sees Debian's python3-websockets.

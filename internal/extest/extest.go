@@ -21,6 +21,13 @@ type RunFunc func(ctx context.Context, addr string, out io.Writer) error
 // error or took more than 15 s to stop.
 func Start(t testing.TB, fn RunFunc) string {
 	t.Helper()
+	return StartN(t, fn, 1)[0]
+}
+
+// StartN is Start for an example that listens on n URLs (printing a
+// "listening on URL" line for each); it returns them in printed order.
+func StartN(t testing.TB, fn RunFunc, n int) []string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -29,7 +36,7 @@ func Start(t testing.TB, fn RunFunc) string {
 		pw.CloseWithError(io.EOF)
 		done <- err
 	}()
-	urls := make(chan string, 1)
+	urls := make(chan string, n)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
@@ -53,16 +60,20 @@ func Start(t testing.TB, fn RunFunc) string {
 			t.Errorf("example did not stop within 15 s")
 		}
 	})
-	select {
-	case u := <-urls:
-		return u
-	case err := <-done:
-		done <- nil // let the cleanup return at once
-		t.Fatalf("example ended before listening: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("example did not start listening within 10 s")
+	var got []string
+	timeout := time.After(10 * time.Second)
+	for len(got) < n {
+		select {
+		case u := <-urls:
+			got = append(got, u)
+		case err := <-done:
+			done <- nil // let the cleanup return at once
+			t.Fatalf("example ended before listening: %v", err)
+		case <-timeout:
+			t.Fatalf("example printed %d of %d URLs within 10 s", len(got), n)
+		}
 	}
-	return ""
+	return got
 }
 
 // WS turns an http:// URL into its ws:// twin.
