@@ -10,7 +10,6 @@ import (
 	"time"
 )
 
-
 // run runs a tool with a bound on its time and returns its output.
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
