@@ -107,8 +107,9 @@ func serveGolws(dir string) (string, func(), error) {
 	}
 	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
 	v, err := c.NewVhost(lws.VhostOptions{
-		Listen: "127.0.0.1:0",
-		Mounts: []mux.Mount{mux.FileMount("/", root, &mux.FileOptions{MaxAge: 60, Reusable: true})},
+		Listen:   "127.0.0.1:0",
+		Listener: &lws.ListenerOptions{H2C: true},
+		Mounts:   []mux.Mount{mux.FileMount("/", root, &mux.FileOptions{MaxAge: 60, Reusable: true})},
 	})
 	if err != nil {
 		return "", nil, err
