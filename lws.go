@@ -84,6 +84,8 @@ type Context struct {
 	vhosts    []*Vhost
 	listeners []*listener
 	running   bool
+
+	tasks tasks // goroutines that live as long as Run (adopt.go, dialraw.go)
 }
 
 // listener is one listening socket and the vhosts that share it.
@@ -92,6 +94,9 @@ type listener struct {
 	ln    net.Listener
 	hosts mux.Hosts
 	srv   *http.Server
+	// fallback, if set, sends connections that are not HTTP to a raw
+	// protocol (fallback.go).
+	fallback *rawFallback
 }
 
 // New returns a Context with no vhosts.
@@ -205,13 +210,15 @@ func (c *Context) Run(ctx context.Context) error {
 			ErrorLog:          slog.NewLogLogger(c.log.Handler(), LevelInfo),
 		}
 		c.log.Log(ctx, LevelNotice, "listening", "addr", l.ln.Addr().String(), "vhosts", vhostNames(l.hosts))
+		ln := l.serveListener()
 		g.Go(func() error {
-			if err := l.srv.Serve(l.ln); !errors.Is(err, http.ErrServerClosed) {
+			if err := l.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("lws: serving %s: %w", l.ln.Addr(), err)
 			}
 			return nil
 		})
 	}
+	c.tasks.start(gctx)
 	g.Go(func() error { return c.deliverWakes(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
@@ -219,6 +226,7 @@ func (c *Context) Run(ctx context.Context) error {
 		return nil
 	})
 	err := g.Wait()
+	c.tasks.stop()
 	c.destroy()
 	return err
 }

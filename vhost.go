@@ -42,6 +42,9 @@ type VhostOptions struct {
 	// HTTP serves requests that are not WebSocket upgrades and match no
 	// mount. Nil means 404.
 	HTTP http.Handler
+	// RawFallback, if set, hands connections to the vhost's listener whose
+	// first bytes are not HTTP to a raw protocol of the vhost.
+	RawFallback *RawFallback
 }
 
 // Vhost is a virtual host of a Context. It is an http.Handler.
@@ -102,11 +105,16 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 			return nil, fmt.Errorf("lws: vhost %q: init of protocol %q: %w", o.Name, vp.Protocol.Name, err)
 		}
 	}
+	if err := c.checkRawFallback(v, o); err != nil {
+		v.destroy(v.protocols)
+		return nil, err
+	}
 	if o.Listen != "" {
 		if err := c.attach(v, o.Listen); err != nil {
 			v.destroy(v.protocols)
 			return nil, err
 		}
+		v.setRawFallback(o.RawFallback)
 	}
 	c.vhosts = append(c.vhosts, v)
 	return v, nil
