@@ -8,6 +8,9 @@ import (
 	"github.com/golws/lws/raw"
 )
 
+// DefaultRawFallbackTimeout is RawFallback's Timeout when left zero.
+const DefaultRawFallbackTimeout = raw.DefaultSniffTimeout
+
 // RawFallback makes a vhost's listener share its port with a raw protocol
 // (lws's LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG with the
 // "raw-skt" role): a connection whose first bytes are not an HTTP method
@@ -20,7 +23,7 @@ type RawFallback struct {
 	Protocol string
 	// Timeout bounds the wait for a connection's first bytes; one that
 	// sends nothing in that time (a telnet user) goes to Protocol. Zero
-	// means raw.DefaultSniffTimeout (2 s).
+	// means DefaultRawFallbackTimeout (2 s).
 	Timeout time.Duration
 }
 
