@@ -33,6 +33,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRing$$' -fuzztime $(FUZZTIME) ./flow
 	$(GO) test -run '^$$' -fuzz '^FuzzChooseProtocol$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzHostsMatch$$' -fuzztime $(FUZZTIME) ./mux
+	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) ./raw
 
 ## bench: golws vs bare coder/websocket (echo, idle memory) and the flow primitives
 bench:

@@ -67,8 +67,15 @@ func (v *Vhost) dialRaw(ctx, runCtx context.Context, address, protocol string) e
 		dctx, c2 = context.WithDeadline(dctx, d)
 		defer c2()
 	}
+	if err := ctx.Err(); err != nil {
+		return err // ended before the dial began
+	}
 	nc, err := new(net.Dialer).DialContext(dctx, "tcp", address)
 	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		nc.Close() // connected, but too late
 		return err
 	}
 	_, err = v.AdoptConn(nc, protocol)
