@@ -25,7 +25,8 @@
 // # Cancellation
 //
 // Run serves until its context ends, then closes the listeners, sends close
-// frames (1001) to every WebSocket peer and waits for every connection's
+// frames (1001) to every WebSocket peer, closes raw and UDP connections,
+// adopted listeners and pending raw dials, and waits for every connection's
 // goroutines before it returns.
 package lws
 

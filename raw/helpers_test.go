@@ -83,8 +83,15 @@ func (s *echoSession) Closed(_ *conn.Conn, err error) {
 	}
 }
 
+// newSocket wraps a server end with no first bytes.
+func newSocket(nc net.Conn) conn.Transport { return raw.NewSocket(nc, nil) }
+
 // tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (client, server net.Conn) {
+func tcpPair(t *testing.T) (client, server net.Conn) { return benchPair(t) }
+
+// benchPair returns both ends of a loopback TCP connection; the client end
+// is closed when the test ends.
+func benchPair(t testing.TB) (client, server net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
