@@ -37,6 +37,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAcceptsGzip$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(FUZZTIME) ./fops
 	$(GO) test -run '^$$' -fuzz '^FuzzCipherSuites$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) ./raw
 
 ## bench: golws vs bare coder/websocket (echo, idle memory), flow, files vs net/http (wrk, h2load)
 bench:

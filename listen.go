@@ -230,6 +230,8 @@ func (c *Context) wrap(l *listener) net.Listener {
 			c.log.Info("connection refused", "addr", l.ln.Addr().String(), "peer", nc.RemoteAddr().String(), "why", why)
 		}}
 	}
+	// The raw fallback sniffs before TLS: a ClientHello counts as HTTP.
+	ln = l.serveListener(ln)
 	if l.tls != nil {
 		ln = newTLSListener(ln, l.tls, c.opts.ReadHeaderTimeout, c.log)
 	}

@@ -25,7 +25,8 @@
 // # Cancellation
 //
 // Run serves until its context ends, then closes the listeners, sends close
-// frames (1001) to every WebSocket peer and waits for every connection's
+// frames (1001) to every WebSocket peer, closes raw and UDP connections,
+// adopted listeners and pending raw dials, and waits for every connection's
 // goroutines before it returns.
 package lws
 
@@ -104,6 +105,8 @@ type Context struct {
 	vhosts    []*Vhost
 	listeners []*listener
 	running   bool
+
+	tasks tasks // goroutines that live as long as Run (adopt.go, dialraw.go)
 }
 
 // listener is one listening socket and the vhosts that share it.
@@ -114,6 +117,9 @@ type listener struct {
 	srv   *http.Server
 	opts  *ListenerOptions // of the vhost that opened it
 	tls   *listenerTLS     // nil: plain TCP
+	// fallback, if set, sends connections that are not HTTP to a raw
+	// protocol (fallback.go).
+	fallback *rawFallback
 }
 
 // New returns a Context with no vhosts.
@@ -232,6 +238,7 @@ func (c *Context) Run(ctx context.Context) error {
 			return nil
 		})
 	}
+	c.tasks.start(gctx)
 	g.Go(func() error { return c.deliverWakes(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
@@ -239,6 +246,7 @@ func (c *Context) Run(ctx context.Context) error {
 		return nil
 	})
 	err := g.Wait()
+	c.tasks.stop()
 	c.destroy()
 	return err
 }

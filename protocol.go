@@ -38,6 +38,12 @@ type Protocol struct {
 	PongTimeout  time.Duration
 	// Compression configures permessage-deflate.
 	Compression mux.Compression
+	// ConnectError, if set, receives the failure of a client connection
+	// of this protocol (LWS_CALLBACK_CLIENT_CONNECTION_ERROR), such as one
+	// opened with Vhost.DialRaw, with what was asked for and the cause. It
+	// runs on the goroutine that tried to connect. Nil means the failure is
+	// logged.
+	ConnectError func(vp *VhostProtocol, err *DialError)
 }
 
 // VhostProtocol is a Protocol bound to a Vhost.

@@ -55,6 +55,9 @@ type VhostOptions struct {
 	// keepalive, binding to a device, HTTP/2 (see ListenerOptions). Nil
 	// means defaults.
 	Listener *ListenerOptions
+	// RawFallback, if set, hands connections to the vhost's listener whose
+	// first bytes are not HTTP to a raw protocol of the vhost.
+	RawFallback *RawFallback
 }
 
 // Vhost is a virtual host of a Context. It is an http.Handler.
@@ -118,11 +121,16 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 			return nil, fmt.Errorf("lws: vhost %q: init of protocol %q: %w", o.Name, vp.Protocol.Name, err)
 		}
 	}
+	if err := c.checkRawFallback(v, o); err != nil {
+		v.destroy(v.protocols)
+		return nil, err
+	}
 	if o.Listen != "" {
 		if err := c.attach(v, o); err != nil {
 			v.destroy(v.protocols)
 			return nil, err
 		}
+		v.setRawFallback(o.RawFallback)
 	}
 	c.vhosts = append(c.vhosts, v)
 	return v, nil

@@ -56,9 +56,9 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// peer starts an independent server and waits until it accepts TCP
+// serverPeer starts an independent server and waits until it accepts TCP
 // connections on port; it is interrupted (then killed) when the test ends.
-func peer(t *testing.T, port int, path string, args ...string) {
+func serverPeer(t *testing.T, port int, path string, args ...string) {
 	t.Helper()
 	var out bytes.Buffer
 	cmd := exec.Command(path, args...)
@@ -107,7 +107,7 @@ func lwsTestServer(t *testing.T) string {
 	t.Helper()
 	path := requireTool(t, "libwebsockets-test-server", "libwebsockets-test-server")
 	port := freePort(t)
-	peer(t, port, path, "-i", "lo", "-p", strconv.Itoa(port))
+	serverPeer(t, port, path, "-i", "lo", "-p", strconv.Itoa(port))
 	return fmt.Sprintf("ws://127.0.0.1:%d/", port)
 }
 
@@ -332,7 +332,7 @@ func TestNghttpdMultiplex(t *testing.T) {
 		os.WriteFile(filepath.Join(htdocs, fmt.Sprintf("f%d.txt", i)), []byte(strings.Repeat(strconv.Itoa(i%10), 10_000+i)), 0o644)
 	}
 	port := freePort(t)
-	peer(t, port, path, "-a", "127.0.0.1", "-d", htdocs, strconv.Itoa(port), keyFile, certFile)
+	serverPeer(t, port, path, "-a", "127.0.0.1", "-d", htdocs, strconv.Itoa(port), keyFile, certFile)
 
 	done := make(chan string, n)
 	p := &lws.Protocol{

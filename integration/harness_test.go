@@ -61,17 +61,7 @@ func exampleAt(t *testing.T, name, addr string, args ...string) (string, func())
 // called when the test ends.
 func startExample(t *testing.T, name, addr string, n int, args ...string) (urls []string, stop func()) {
 	t.Helper()
-	buildOnce.Do(func() {
-		cmd := exec.Command("go", "build", "-o", binDir+"/", "../examples/...")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = err
-			t.Logf("%s", out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building examples: %v", buildErr)
-	}
+	buildExamples(t)
 	cmd := exec.Command(filepath.Join(binDir, name), append([]string{"-addr", addr}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
