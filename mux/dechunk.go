@@ -18,15 +18,15 @@ const (
 
 // Decoder states.
 const (
-	chSize     = iota // reading hex digits of a chunk size
-	chSizeRest        // after the digits: whitespace or ";extension", to LF
-	chExt             // inside an extension, to LF
-	chData            // n bytes of chunk data left
-	chDataCR          // the CRLF after chunk data: CR or LF expected
-	chDataLF          // LF expected after CR
-	chTrailer         // at the start of a trailer line (an empty line ends)
-	chTrailerLine     // inside a trailer line, to LF
-	chDone            // the terminating empty line has been seen
+	chSize        = iota // reading hex digits of a chunk size
+	chSizeRest           // after the digits: whitespace or ";extension", to LF
+	chExt                // inside an extension, to LF
+	chData               // n bytes of chunk data left
+	chDataCR             // the CRLF after chunk data: CR or LF expected
+	chDataLF             // LF expected after CR
+	chTrailer            // at the start of a trailer line (an empty line ends)
+	chTrailerLine        // inside a trailer line, to LF
+	chDone               // the terminating empty line has been seen
 )
 
 // dechunker decodes a chunked body written to it piece by piece, writing
