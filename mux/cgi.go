@@ -132,6 +132,9 @@ func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cmd.Stderr = h.o.Stderr
 	if r.ContentLength > 0 {
 		cmd.Stdin = r.Body
+		// A script may answer before it has read all of the body: HTTP/1
+		// keeps the body readable after the header only in full duplex.
+		_ = http.NewResponseController(w).EnableFullDuplex()
 	}
 	ownProcessGroup(cmd) // the Cancel that kills the script's whole group
 	cmd.WaitDelay = time.Second

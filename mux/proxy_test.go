@@ -41,7 +41,7 @@ func TestProxyMount(t *testing.T) {
 		{Path: "/app", Handler: mustProxy("/app", plain.URL+"/base", nil)},
 		{Path: "/root", Handler: mustProxy("/root", plain.URL, nil)},
 		{Path: "/tls", Handler: mustProxy("/tls", secure.URL+"/s/", &ProxyOptions{Transport: secure.Client().Transport})},
-		{Path: "/dead", Handler: mustProxy("/dead", "http://127.0.0.1:1", nil)},
+		{Path: "/dead", Handler: mustProxy("/dead", "http://127.0.0.1:1", &ProxyOptions{Logger: quiet})},
 	}}
 	front := httptest.NewServer(v)
 	defer front.Close()
