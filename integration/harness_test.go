@@ -32,8 +32,9 @@ func TestMain(m *testing.M) {
 }
 
 // example builds (once) and starts the example program name on a loopback
-// port, returning its URL. The program is stopped when the test ends.
-func example(t *testing.T, name string) string {
+// port, with extra flags args, returning its URL. The program is stopped
+// when the test ends.
+func example(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		cmd := exec.Command("go", "build", "-o", binDir+"/", "../examples/...")
@@ -46,7 +47,7 @@ func example(t *testing.T, name string) string {
 	if buildErr != nil {
 		t.Fatalf("building examples: %v", buildErr)
 	}
-	cmd := exec.Command(filepath.Join(binDir, name), "-addr", "127.0.0.1:0")
+	cmd := exec.Command(filepath.Join(binDir, name), append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
