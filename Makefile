@@ -1,5 +1,5 @@
 # golws — see README.md. Every target works on a fresh machine with Go and
-# (for the integration tests) Debian's python3-websockets.
+# (for the integration tests) Debian's python3-websockets and curl.
 
 GO      ?= go
 ADDR    ?= 127.0.0.1:7681
@@ -33,6 +33,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRing$$' -fuzztime $(FUZZTIME) ./flow
 	$(GO) test -run '^$$' -fuzz '^FuzzChooseProtocol$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzHostsMatch$$' -fuzztime $(FUZZTIME) ./mux
+	$(GO) test -run '^$$' -fuzz '^FuzzDechunker$$' -fuzztime $(FUZZTIME) ./mux
 
 ## bench: golws vs bare coder/websocket (echo, idle memory) and the flow primitives
 bench:
