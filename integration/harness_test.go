@@ -32,9 +32,8 @@ func TestMain(m *testing.M) {
 }
 
 // example builds (once) and starts the example program name on a loopback
-// port, with extra flags args, returning its URL. The program is stopped
-// when the test ends.
-func example(t *testing.T, name string, args ...string) string {
+// port, returning its URL. The program is stopped when the test ends.
+func example(t *testing.T, name string) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		cmd := exec.Command("go", "build", "-o", binDir+"/", "../examples/...")
@@ -47,7 +46,7 @@ func example(t *testing.T, name string, args ...string) string {
 	if buildErr != nil {
 		t.Fatalf("building examples: %v", buildErr)
 	}
-	cmd := exec.Command(filepath.Join(binDir, name), append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(filepath.Join(binDir, name), "-addr", "127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

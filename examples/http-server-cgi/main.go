@@ -31,7 +31,7 @@ var script []byte
 
 var (
 	timeout = flag.Duration("timeout", 30*time.Second, "kill a CGI script that runs longer")
-	gate    = flag.String("gate", "", "a FIFO the script waits on between lines instead of sleeping (for tests)")
+	gate    = flag.String("gate", os.Getenv("CGI_DEMO_GATE"), "a FIFO the script waits on between lines instead of sleeping (for tests; default $CGI_DEMO_GATE)")
 )
 
 func main() {

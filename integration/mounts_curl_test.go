@@ -23,9 +23,9 @@ import (
 	"github.com/golws/lws/mux"
 )
 
-// requireCurl skips the test outside CI when Debian's curl is missing, and
+// needCurl skips the test outside CI when Debian's curl is missing, and
 // fails it in CI, where .ci/run installs it.
-func requireCurl(t *testing.T) {
+func needCurl(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -35,10 +35,10 @@ func requireCurl(t *testing.T) {
 	}
 }
 
-// curl runs curl with args and returns its standard output.
-func curl(t *testing.T, args ...string) string {
+// curlOut runs curl with args and returns its standard output.
+func curlOut(t *testing.T, args ...string) string {
 	t.Helper()
-	requireCurl(t)
+	needCurl(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "curl", append([]string{"-sS", "--max-time", "30"}, args...)...).Output()
@@ -99,7 +99,7 @@ func (g *fifoGate) step(t *testing.T) {
 // first and are returned as head).
 func streamedLines(t *testing.T, step func(), want []string, args ...string) (head string) {
 	t.Helper()
-	requireCurl(t)
+	needCurl(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "curl", append([]string{"-sS", "-N"}, args...)...)
@@ -145,7 +145,8 @@ func streamedLines(t *testing.T, step func(), want []string, args ...string) (he
 // soon as it is printed, whether the script frames its output or not.
 func TestCurlCGIStream(t *testing.T) {
 	g := newFifoGate(t)
-	url := example(t, "http-server-cgi", "-gate", g.path)
+	t.Setenv("CGI_DEMO_GATE", g.path) // the example's -gate default
+	url := example(t, "http-server-cgi")
 	for _, demo := range []string{"stream", "chunked"} {
 		streamedLines(t, func() { g.step(t) }, []string{"tick 1\n", "tick 2\n", "tick 3\n"}, url+"/cgi/"+demo)
 		g.f.Close() // the next run of the script opens the FIFO anew
@@ -157,7 +158,7 @@ func TestCurlCGIStream(t *testing.T) {
 // (TLS with ALPN, and h2c with prior knowledge) as a valid response: no
 // Transfer-Encoding, the body decoded, and streamed.
 func TestCurlCGIChunkedH2(t *testing.T) {
-	requireCurl(t)
+	needCurl(t)
 	script, err := filepath.Abs("testdata/chunked-cgi.sh")
 	if err != nil {
 		t.Fatal(err)
@@ -210,12 +211,12 @@ func TestCurlRedirect(t *testing.T) {
 		{"/moved/page?q", "302", regexp.MustCompile(`(?m)^[Ll]ocation: https://libwebsockets\.org/page\?q\r$`)},
 	}
 	for _, tt := range tests {
-		head := curl(t, "-I", url+tt.path)
+		head := curlOut(t, "-I", url+tt.path)
 		if !strings.HasPrefix(head, "HTTP/1.1 "+tt.status) || !tt.location.MatchString(head) {
 			t.Errorf("%s: %q", tt.path, head)
 		}
 	}
-	if body := curl(t, url+"/proxy/through?y=2"); !strings.HasPrefix(body, "backend: GET /app/through?y=2 from 127.0.0.1") {
+	if body := curlOut(t, url+"/proxy/through?y=2"); !strings.HasPrefix(body, "backend: GET /app/through?y=2 from 127.0.0.1") {
 		t.Errorf("through the proxy: %q", body)
 	}
 }
@@ -235,7 +236,7 @@ func TestCurlForm(t *testing.T) {
 	url := example(t, "http-server-form")
 
 	var a formAnswer
-	if err := json.Unmarshal([]byte(curl(t, "-d", "a=1&b=two%20words", url+"/formtest")), &a); err != nil {
+	if err := json.Unmarshal([]byte(curlOut(t, "-d", "a=1&b=two%20words", url+"/formtest")), &a); err != nil {
 		t.Fatal(err)
 	}
 	if len(a.Fields) != 2 || a.Fields[0].Name != "a" || a.Fields[0].Value != "1" || a.Fields[1].Value != "two words" {
@@ -250,7 +251,7 @@ func TestCurlForm(t *testing.T) {
 	}
 	sum := sha256.Sum256(file)
 	a = formAnswer{}
-	out := curl(t, "-F", "text=hello", "-F", "file=@"+path, url+"/formtest")
+	out := curlOut(t, "-F", "text=hello", "-F", "file=@"+path, url+"/formtest")
 	if err := json.Unmarshal([]byte(out), &a); err != nil {
 		t.Fatalf("%v: %q", err, out)
 	}
