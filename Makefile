@@ -1,5 +1,5 @@
 # golws — see README.md. Every target works on a fresh machine with Go and
-# (for the integration tests) Debian's python3-websockets.
+# (for the integration tests) Debian's python3-websockets and curl.
 
 GO      ?= go
 ADDR    ?= 127.0.0.1:7681
@@ -38,6 +38,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(FUZZTIME) ./fops
 	$(GO) test -run '^$$' -fuzz '^FuzzCipherSuites$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) ./raw
+	$(GO) test -run '^$$' -fuzz '^FuzzDechunker$$' -fuzztime $(FUZZTIME) ./mux
 
 ## bench: golws vs bare coder/websocket (echo, idle memory), flow, files vs net/http (wrk, h2load)
 bench:

@@ -39,7 +39,8 @@ type VhostOptions struct {
 	// upgrade completes (lws_set_extension_option), or refuse it.
 	BeforeAccept func(r *http.Request, p *mux.Protocol, s *mux.AcceptSettings) error
 	// Mounts map parts of the URL space to handlers (lws mounts); the
-	// longest matching mount wins.
+	// longest matching mount wins. Callback mounts (CallbackMount) are
+	// bound to the named protocol of this vhost.
 	Mounts []mux.Mount
 	// HTTP serves requests that are not WebSocket upgrades and match no
 	// mount. Nil means 404.
@@ -107,6 +108,11 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 			v.mux.Default = p.Name
 		}
 	}
+	mounts, err := v.bindCallbacks(o.Mounts)
+	if err != nil {
+		return nil, err
+	}
+	v.mux.Mounts = mounts
 	for name := range o.ProtocolOptions {
 		if !seen[name] {
 			return nil, fmt.Errorf("lws: vhost %q: options given for protocol %q, which it does not have", o.Name, name)

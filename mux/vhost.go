@@ -49,7 +49,9 @@ type Vhost struct {
 // Sec-WebSocket-Protocol names no protocol of the vhost.
 var ErrUnknownProtocol = errors.New("mux: unknown WebSocket subprotocol")
 
-// ServeHTTP upgrades WebSocket requests and passes the rest to HTTP.
+// ServeHTTP upgrades WebSocket requests (unless a mount that handles
+// upgrades, such as a proxy, takes them) and passes the rest to the mounts
+// or HTTP.
 func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !IsWebSocketUpgrade(r) {
 		if m := v.Mounts.Match(r.URL.Path); m != nil {
@@ -61,6 +63,10 @@ func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.HTTP.ServeHTTP(w, r)
+		return
+	}
+	if h := v.Mounts.upgradeMount(r); h != nil {
+		h.ServeHTTP(w, r)
 		return
 	}
 	v.upgrade(w, r)

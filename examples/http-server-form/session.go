@@ -1,0 +1,242 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+
+	"github.com/golws/lws/conn"
+	"github.com/golws/lws/mux"
+)
+
+// Limits of what one request may send besides files.
+const (
+	maxURLEncoded = 64 << 10 // a whole urlencoded body
+	maxField      = 64 << 10 // one multipart field's value
+	maxParts      = 1000
+)
+
+// Answer is what the server received, sent back as JSON.
+type Answer struct {
+	Fields []Field `json:"fields"`
+	Files  []File  `json:"files"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// Field is a form field.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// File is an uploaded file: its form field, its name, its size and its
+// SHA-256 in hex.
+type File struct {
+	Field  string `json:"field"`
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// httpError is an answer with a status other than 200.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+// session answers one request to the mount. Its callbacks run one at a
+// time; only the parser goroutine of a multipart body runs beside them,
+// and it talks to the session through feed and parsed.
+type session struct {
+	multipart bool
+	body      []byte           // an urlencoded body, bounded by maxURLEncoded
+	feed      *feed            // the chunks of a multipart body, to the parser
+	parsed    chan parseResult // the parser's result
+	status    int              // the answer, once known (0 before)
+	answer    []byte
+	wrote     int // 0: nothing, 1: header, 2: body
+}
+
+type parseResult struct {
+	a   Answer
+	err error
+}
+
+// Established looks at the request: POST of a form, or an error answer.
+func (s *session) Established(c *conn.Conn) error {
+	r := mux.HTTPRequest(c)
+	if r.Method != http.MethodPost {
+		s.fail(c, &httpError{http.StatusMethodNotAllowed, "POST a form here"})
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case err == nil && mt == "application/x-www-form-urlencoded":
+	case err == nil && mt == "multipart/form-data" && params["boundary"] != "":
+		s.multipart = true
+		s.feed = newFeed(c)
+		s.parsed = make(chan parseResult, 1)
+		go s.parse(c, multipart.NewReader(s.feed, params["boundary"]))
+	default:
+		s.fail(c, &httpError{http.StatusUnsupportedMediaType, "send application/x-www-form-urlencoded or multipart/form-data"})
+	}
+	return nil
+}
+
+// Receive takes the next chunk of the body.
+func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
+	switch {
+	case s.status != 0:
+		return nil // answered already: the rest of the body is ignored
+	case s.multipart:
+		// Hold rx off until the parser has used this chunk: it turns rx
+		// back on, and only then is more of the body read.
+		c.SetRx(false)
+		s.feed.push(in.Data, in.Final)
+	default:
+		if len(s.body)+len(in.Data) > maxURLEncoded {
+			s.fail(c, &httpError{http.StatusRequestEntityTooLarge, "form too large"})
+			return nil
+		}
+		s.body = append(s.body, in.Data...)
+		if in.Final {
+			s.answerURLEncoded(c)
+		}
+	}
+	return nil
+}
+
+func (s *session) answerURLEncoded(c *conn.Conn) {
+	q, err := url.ParseQuery(string(s.body))
+	if err != nil {
+		s.fail(c, &httpError{http.StatusBadRequest, "bad urlencoded form: " + err.Error()})
+		return
+	}
+	a := Answer{Fields: []Field{}, Files: []File{}}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range q[k] {
+			a.Fields = append(a.Fields, Field{k, v})
+		}
+	}
+	s.reply(c, http.StatusOK, a)
+}
+
+// Writeable sends the answer: the header, then the body, then the end.
+func (s *session) Writeable(c *conn.Conn) error {
+	if s.status == 0 && s.parsed != nil {
+		select {
+		case res := <-s.parsed:
+			if res.err != nil {
+				s.fail(c, res.err)
+			} else {
+				s.reply(c, http.StatusOK, res.a)
+			}
+		default:
+		}
+	}
+	switch {
+	case s.status == 0:
+		return nil // nothing to say yet
+	case s.wrote == 0:
+		s.wrote++
+		c.RequestWritable()
+		return c.WriteHeader(s.status, http.Header{
+			"Content-Type":   {"application/json"},
+			"Content-Length": {strconv.Itoa(len(s.answer))},
+		})
+	case s.wrote == 1:
+		s.wrote++
+		c.Close(conn.StatusNormal, "")
+		return c.Write(conn.Text, s.answer)
+	}
+	return nil
+}
+
+// Closed stops the parser, if it still waits for the body.
+func (s *session) Closed(*conn.Conn, error) {
+	if s.feed != nil {
+		s.feed.stop()
+	}
+}
+
+func (s *session) reply(c *conn.Conn, status int, a Answer) {
+	b, err := json.Marshal(a)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding the answer"}`)
+	}
+	s.status, s.answer = status, append(b, '\n')
+	c.RequestWritable()
+}
+
+func (s *session) fail(c *conn.Conn, err error) {
+	status := http.StatusBadRequest
+	var he *httpError
+	if errors.As(err, &he) {
+		status = he.status
+	}
+	s.reply(c, status, Answer{Fields: []Field{}, Files: []File{}, Error: err.Error()})
+}
+
+// parse runs in a goroutine of its own: it reads the multipart body from
+// the feed as the chunks arrive, hashing files as they stream by, and hands
+// its result to the session.
+func (s *session) parse(c *conn.Conn, mr *multipart.Reader) {
+	a, err := parseMultipart(mr)
+	if err == nil {
+		// Read what follows the closing boundary, so the client can finish
+		// sending.
+		_, err = io.Copy(io.Discard, s.feed)
+	}
+	s.parsed <- parseResult{a, err}
+	c.RequestWritable()
+}
+
+// parseMultipart reads every part: fields whole (bounded), files hashed.
+func parseMultipart(mr *multipart.Reader) (Answer, error) {
+	a := Answer{Fields: []Field{}, Files: []File{}}
+	for n := 0; ; n++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return a, nil
+		}
+		if err != nil {
+			return a, &httpError{http.StatusBadRequest, "bad multipart body: " + err.Error()}
+		}
+		if n == maxParts {
+			return a, &httpError{http.StatusRequestEntityTooLarge, "too many parts"}
+		}
+		if part.FileName() == "" {
+			v, err := io.ReadAll(io.LimitReader(part, maxField+1))
+			if err != nil {
+				return a, &httpError{http.StatusBadRequest, "bad multipart body: " + err.Error()}
+			}
+			if len(v) > maxField {
+				return a, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("field %q too large", part.FormName())}
+			}
+			a.Fields = append(a.Fields, Field{part.FormName(), string(v)})
+			continue
+		}
+		h := sha256.New()
+		size, err := io.Copy(h, part)
+		if err != nil {
+			return a, &httpError{http.StatusBadRequest, "bad multipart body: " + err.Error()}
+		}
+		a.Files = append(a.Files, File{part.FormName(), part.FileName(), size, hex.EncodeToString(h.Sum(nil))})
+	}
+}
