@@ -23,8 +23,7 @@ type Config struct {
 
 // GlobalConfig holds the "global" object.
 type GlobalConfig struct {
-	ServerString  string // "server-string": the Server header
-	Interface     string // "interface": default listen address for vhosts
+	Interface     string // "interface": default address (or device) vhosts listen on
 	PingPongSecs  int    // "ws-pingpong-secs": WebSocket ping interval
 	TimeoutSecs   int    // "timeout-secs": read-header timeout
 	LogLevel      string // "log-level": err, warn, notice, info or debug
@@ -38,10 +37,10 @@ type GlobalConfig struct {
 type VhostConfig struct {
 	Name             string // "name"
 	Port             int    // "port"
-	Interface        string // "interface": address to listen on (default 127.0.0.1 unless global sets it)
+	Interface        string // "interface": an IP address or host name to listen on, or a device such as "eth0" to bind to (default: global "interface", else all addresses)
 	TLSCert, TLSKey  string // "host-ssl-cert", "host-ssl-key"
 	Ciphers          string // "ciphers": TLS cipher suites, colon separated
-	KeepaliveTimeout int    // "keepalive_timeout": HTTP idle seconds
+	H2C              bool   // "h2c": HTTP/2 with prior knowledge without TLS
 	ErrorDocument404 string // "error-document-404"
 	RawRole          string // "listen-accept-role": "raw-skt" enables the raw fallback
 	RawProtocol      string // "listen-accept-protocol": the raw fallback's protocol
@@ -50,6 +49,7 @@ type VhostConfig struct {
 	// (lws pvo); "default": "1" marks the default protocol.
 	Protocols      map[string]map[string]string
 	ProtocolsOrder []string
+	protocolLine   map[string]int
 
 	File string // where the vhost was defined
 	Line int
@@ -332,7 +332,6 @@ func describe(n *node) string {
 
 func (p *configParser) global(n *node, path string, g *GlobalConfig) {
 	p.object(n, path, map[string]func(string, *node){
-		"server-string":    p.str(&g.ServerString),
 		"interface":        p.str(&g.Interface),
 		"ws-pingpong-secs": p.num(&g.PingPongSecs),
 		"timeout-secs":     p.num(&g.TimeoutSecs),
@@ -357,7 +356,7 @@ func (p *configParser) vhost(n *node, path string, v *VhostConfig) {
 		"host-ssl-cert":          p.str(&v.TLSCert),
 		"host-ssl-key":           p.str(&v.TLSKey),
 		"ciphers":                p.str(&v.Ciphers),
-		"keepalive_timeout":      p.num(&v.KeepaliveTimeout),
+		"h2c":                    p.flag(&v.H2C),
 		"error-document-404":     p.str(&v.ErrorDocument404),
 		"listen-accept-role":     p.str(&v.RawRole),
 		"listen-accept-protocol": p.str(&v.RawProtocol),
@@ -396,6 +395,7 @@ func (p *configParser) protocols(n *node, key string, v *VhostConfig) {
 		return
 	}
 	v.Protocols = map[string]map[string]string{}
+	v.protocolLine = map[string]int{}
 	for i, e := range list {
 		eo, ok := e.val.(*object)
 		if !ok {
@@ -410,6 +410,7 @@ func (p *configParser) protocols(n *node, key string, v *VhostConfig) {
 			}
 			v.Protocols[name] = opts
 			v.ProtocolsOrder = append(v.ProtocolsOrder, name)
+			v.protocolLine[name] = eo.at[name]
 		}
 	}
 }

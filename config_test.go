@@ -12,7 +12,6 @@ import (
 
 const globalConf = `{
   "global": {
-    "server-string": "golws-test",
     "ws-pingpong-secs": "30",
     "log-level": "notice"
   }
@@ -63,7 +62,7 @@ func TestConfigParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Global.ServerString != "golws-test" || cfg.Global.PingPongSecs != 30 {
+	if cfg.Global.PingPongSecs != 30 || cfg.Global.LogLevel != "notice" {
 		t.Fatalf("global %+v", cfg.Global)
 	}
 	if len(cfg.Vhosts) != 1 {

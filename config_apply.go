@@ -1,0 +1,187 @@
+package lws
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golws/lws/fops"
+	"github.com/golws/lws/mux"
+)
+
+// ApplyOptions adjust how NewFromConfig builds a server.
+type ApplyOptions struct {
+	// FS names filesystems that file:// origins may use before the disk:
+	// "file://site" serves FS["site"] when it exists (an embedded site,
+	// for instance).
+	FS map[string]fops.FS
+	// LogOutput receives the log. Nil means stderr.
+	LogOutput *os.File
+}
+
+// NewFromConfig builds a Context from a Config: its global settings, and
+// every vhost with its listener, TLS, mounts, raw fallback and protocols
+// (which must be registered plugins). Mistakes found now (an unknown
+// protocol, a mount directory that does not exist, a bad certificate) are
+// *ConfigErrors naming the file, line and key.
+func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Context, error) {
+	if ao == nil {
+		ao = &ApplyOptions{}
+	}
+	g := cfg.Global
+	level := LevelNotice
+	if g.LogLevel != "" {
+		level, _ = ParseLevel(g.LogLevel) // checked by Parse
+	}
+	var out = os.Stderr
+	if ao.LogOutput != nil {
+		out = ao.LogOutput
+	}
+	c := New(&Options{
+		Logger:            NewLogger(out, level),
+		ShutdownTimeout:   time.Duration(g.ShutdownSecs) * time.Second,
+		ReadHeaderTimeout: time.Duration(g.TimeoutSecs) * time.Second,
+		MaxConns:          g.MaxConns,
+		MaxConnsPerIP:     g.IPLimitConns,
+		MaxRequestsPerIP:  g.IPLimitActive,
+	})
+	for i, vc := range cfg.Vhosts {
+		o, err := vhostOptions(cfg, i, ao)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.NewVhost(o); err != nil {
+			return nil, &ConfigError{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d]", i), Err: err}
+		}
+	}
+	return c, nil
+}
+
+// vhostOptions turns the i-th vhost of cfg into VhostOptions.
+func vhostOptions(cfg *Config, i int, ao *ApplyOptions) (VhostOptions, error) {
+	vc := cfg.Vhosts[i]
+	key := fmt.Sprintf("vhosts[%d]", i)
+	fail := func(line int, k string, err error) error {
+		return &ConfigError{File: vc.File, Line: line, Key: k, Err: err}
+	}
+	o := VhostOptions{Name: vc.Name, ErrorDocument404: vc.ErrorDocument404, ProtocolOptions: map[string]map[string]string{}}
+
+	iface := vc.Interface
+	if iface == "" {
+		iface = cfg.Global.Interface
+	}
+	host := ""
+	if iface != "" && (net.ParseIP(iface) != nil || iface == "localhost") {
+		host = iface
+	} else if iface != "" {
+		o.Listener = &ListenerOptions{Interface: iface, BindToDevice: true}
+	}
+	o.Listen = net.JoinHostPort(host, strconv.Itoa(vc.Port))
+	if vc.H2C {
+		if o.Listener == nil {
+			o.Listener = &ListenerOptions{}
+		}
+		o.Listener.H2C = true
+	}
+
+	if vc.TLSCert != "" {
+		o.TLS = &TLSOptions{CertFile: rel(vc.File, vc.TLSCert), KeyFile: rel(vc.File, vc.TLSKey)}
+		if vc.Ciphers != "" {
+			o.TLS.CipherSuites = strings.Split(vc.Ciphers, ":")
+		}
+	}
+	if vc.RawRole != "" {
+		o.RawFallback = &RawFallback{Protocol: vc.RawProtocol}
+	}
+
+	for _, name := range vc.ProtocolsOrder {
+		p := Plugin(name)
+		if p == nil {
+			return o, fail(vc.protocolLine[name], key+".ws-protocols."+name,
+				fmt.Errorf("no protocol plugin of that name (registered: %s)", strings.Join(Plugins(), ", ")))
+		}
+		if cfg.Global.PingPongSecs > 0 {
+			pc := *p // the plugin's value is shared: change a copy
+			pc.PingInterval = time.Duration(cfg.Global.PingPongSecs) * time.Second
+			p = &pc
+		}
+		o.Protocols = append(o.Protocols, p)
+		o.ProtocolOptions[name] = vc.Protocols[name]
+	}
+
+	for j, mc := range vc.Mounts {
+		mkey := fmt.Sprintf("%s.mounts[%d]", key, j)
+		m, err := mount(vc.File, mc, ao)
+		if err != nil {
+			return o, fail(mc.Line, mkey+".origin", err)
+		}
+		o.Mounts = append(o.Mounts, m)
+	}
+	return o, nil
+}
+
+// mount builds the mux.Mount of one mount entry.
+func mount(file string, mc MountConfig, ao *ApplyOptions) (mux.Mount, error) {
+	kind, target, err := OriginKind(mc.Origin)
+	if err != nil {
+		return mux.Mount{}, err
+	}
+	path := mc.Mountpoint
+	switch kind {
+	case OriginFile:
+		fsys, err := openFS(file, target, ao)
+		if err != nil {
+			return mux.Mount{}, err
+		}
+		return mux.FileMount(path, fsys, &mux.FileOptions{
+			Default:        mc.Default,
+			ExtraMIME:      mc.ExtraMimeTypes,
+			MaxAge:         mc.CacheMaxAge,
+			Reusable:       mc.CacheReuse,
+			Revalidate:     mc.CacheRevalidate,
+			Intermediaries: mc.CacheIntermediaries,
+		}), nil
+	case OriginCGI:
+		h, err := mux.NewCGI(path, rel(file, target), &mux.CGIOptions{
+			Env:     mc.CGIEnv,
+			Timeout: time.Duration(mc.CGITimeout) * time.Second,
+			Logger:  slog.Default(),
+		})
+		return mux.Mount{Path: path, Handler: h}, err
+	case OriginHTTP, OriginHTTPS:
+		h, err := mux.NewProxy(path, target, nil)
+		return mux.Mount{Path: path, Handler: h}, err
+	case OriginRedirect:
+		h, err := mux.NewRedirect(path, target, 0)
+		return mux.Mount{Path: path, Handler: h}, err
+	case OriginCallback:
+		return CallbackMount(path, target), nil
+	}
+	return mux.Mount{}, fmt.Errorf("origin %q: unsupported", mc.Origin)
+}
+
+// openFS opens a file:// origin: a named filesystem of ao, a .zip, or a
+// directory (relative paths are relative to the configuration file).
+func openFS(file, target string, ao *ApplyOptions) (fops.FS, error) {
+	if fsys, ok := ao.FS[target]; ok {
+		return fsys, nil
+	}
+	p := rel(file, target)
+	if strings.EqualFold(filepath.Ext(p), ".zip") {
+		return fops.OpenZip(p)
+	}
+	return fops.OpenRoot(p)
+}
+
+// rel resolves a path of a configuration file against the file's folder.
+func rel(file, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(file), p)
+}

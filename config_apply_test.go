@@ -1,0 +1,122 @@
+package lws_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/golws/lws"
+	_ "github.com/golws/lws/plugins/echo"
+)
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestNewFromConfigServes(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "www"), 0o755)
+	os.WriteFile(filepath.Join(dir, "www", "index.html"), []byte("<p>configured</p>"), 0o644)
+	port := freeTCPPort(t)
+	conf := fmt.Sprintf(`{
+  "global": { "log-level": "err", "ws-pingpong-secs": "20" },
+  "vhosts": [{
+    "name": "localhost", "port": %d, "interface": "127.0.0.1",
+    "mounts": [
+      { "mountpoint": "/", "origin": "file://www", "default": "index.html",
+        "cache-max-age": "60", "cache-reuse": "1" },
+      { "mountpoint": "/old", "origin": ">https://example.com/new" }
+    ],
+    "ws-protocols": [{ "lws-echo": { "default": "1" } }]
+  }]
+}`, port)
+	file := filepath.Join(dir, "site.json")
+	os.WriteFile(file, []byte(conf), 0o644)
+	cfg, err := lws.LoadConfig("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := lws.NewFromConfig(cfg, &lws.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running(t, c)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "<p>configured</p>" || !strings.Contains(resp.Header.Get("Cache-Control"), "max-age=60") {
+		t.Fatalf("GET /: %q %v", body, resp.Header)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noFollow.Get(base + "/old/page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "https://example.com/new/page" {
+		t.Fatalf("redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	ws.Write(ctx, websocket.MessageText, []byte("from config"))
+	if _, b, err := ws.Read(ctx); err != nil || string(b) != "from config" {
+		t.Fatalf("echo: %q %v", b, err)
+	}
+	ws.Close(websocket.StatusNormalClosure, "")
+}
+
+func TestNewFromConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, vhost, want string
+	}{
+		{"unknown protocol", `"ws-protocols": [{"no-such-protocol": {}}]`,
+			"site.json:2: vhosts[0].ws-protocols.no-such-protocol: no protocol plugin of that name (registered: "},
+		{"missing directory", `"mounts": [{"mountpoint": "/",
+ "origin": "file:///does/not/exist"}]`, "site.json:2: vhosts[0].mounts[0].origin:"},
+		{"missing cgi", `"mounts": [{"mountpoint": "/cgi", "origin": "cgi:///does/not/exist.sh"}]`,
+			"vhosts[0].mounts[0].origin:"},
+		{"raw fallback to an unknown protocol", `"listen-accept-role": "raw-skt", "listen-accept-protocol": "nope"`,
+			"vhosts[0]: RawFallback.Protocol: lws: no such protocol"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conf := fmt.Sprintf("{\"vhosts\": [{\"name\": \"a\", \"port\": %d, \"interface\": \"127.0.0.1\",\n%s}]}", freeTCPPort(t), tt.vhost)
+			var cfg lws.Config
+			if err := cfg.Parse("site.json", []byte(conf)); err != nil {
+				t.Fatal(err)
+			}
+			_, err := lws.NewFromConfig(&cfg, nil)
+			var ce *lws.ConfigError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
