@@ -1,7 +1,8 @@
 // Command test-server is golws's test server, what `make run` starts: the
-// dumb-increment, lws-mirror, lws-echo and lws-status plugins on one vhost,
-// and a page at / that uses them all. A client naming no subprotocol gets
-// dumb-increment.
+// test plugins (dumb-increment, lws-mirror, lws-echo, lws-status) on one
+// vhost and a page at / that uses them all. It is configured the lwsws way,
+// by an embedded default configuration (default.json); -config and -confd
+// name configuration files to use instead.
 package main
 
 import (
@@ -12,52 +13,81 @@ import (
 	"io"
 	"io/fs"
 	"log"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/fops"
-	"github.com/golws/lws/mux"
-	"github.com/golws/lws/plugins/dumbinc"
-	"github.com/golws/lws/plugins/echo"
-	"github.com/golws/lws/plugins/mirror"
-	"github.com/golws/lws/plugins/status"
+	_ "github.com/golws/lws/plugins/dumbinc"
+	_ "github.com/golws/lws/plugins/echo"
+	_ "github.com/golws/lws/plugins/mirror"
+	_ "github.com/golws/lws/plugins/status"
 )
 
+// static is the page; configurations reach it as origin "file://test-server".
+//
 //go:embed static
 var static embed.FS
 
+// defaultConfig is the configuration used without -config and -confd.
+//
+//go:embed default.json
+var defaultConfig []byte
+
 func main() {
-	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on")
+	addr := flag.String("addr", "", "if set, listen here instead of the configured 127.0.0.1:7681")
+	config := flag.String("config", "", "a global configuration file to use instead of the embedded one")
+	confd := flag.String("confd", "", "a directory of vhost configuration files to use instead of the embedded one")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, os.Stdout); err != nil {
+	if err := serve(ctx, *addr, *config, *confd, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
+// run serves the embedded configuration on addr.
 func run(ctx context.Context, addr string, out io.Writer) error {
+	return serve(ctx, addr, "", "", out)
+}
+
+func serve(ctx context.Context, addr, config, confd string, out io.Writer) error {
+	cfg := &lws.Config{}
+	var err error
+	if config != "" || confd != "" {
+		cfg, err = lws.LoadConfig(config, confd)
+	} else {
+		err = cfg.Parse("default.json (embedded)", defaultConfig)
+	}
+	if err != nil {
+		return err
+	}
+	if len(cfg.Vhosts) == 0 {
+		return fmt.Errorf("the configuration has no vhost")
+	}
+	if addr != "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return err
+		}
+		cfg.Vhosts[0].Interface = host
+		if cfg.Vhosts[0].Port, err = strconv.Atoi(port); err != nil {
+			return err
+		}
+	}
 	site, err := fs.Sub(static, "static")
 	if err != nil {
 		return err
 	}
-	c := lws.New(nil)
-	v, err := c.NewVhost(lws.VhostOptions{
-		Listen: addr,
-		Protocols: []*lws.Protocol{
-			lws.Plugin(dumbinc.Name), lws.Plugin(mirror.Name), lws.Plugin(echo.Name), lws.Plugin(status.Name),
-		},
-		ProtocolOptions: map[string]map[string]string{
-			dumbinc.Name: {"default": "1"},
-		},
-		// A file mount of the embedded page; the framework adds /lws-common.js.
-		Mounts: []mux.Mount{mux.FileMount("/", fops.FromFS(site), &mux.FileOptions{Default: "index.html"})},
-	})
+	c, err := lws.NewFromConfig(cfg, &lws.ApplyOptions{FS: map[string]fops.FS{"test-server": fops.FromFS(site)}})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "listening on %s\n", v.URL())
+	for _, v := range c.Vhosts() {
+		fmt.Fprintf(out, "listening on %s\n", v.URL())
+	}
 	return c.Run(ctx)
 }
