@@ -197,29 +197,33 @@ func TestRefusals(t *testing.T) {
 		{"urlencoded too large", http.MethodPost, "application/x-www-form-urlencoded", "a=" + strings.Repeat("x", postdemo.MaxURLEncoded), http.StatusRequestEntityTooLarge},
 		{"bad escape", http.MethodPost, "application/x-www-form-urlencoded", "a=%zz", http.StatusBadRequest},
 	}
+	// Several rounds on one client: a refusal before the body was read
+	// must not leave a connection that the next request would be sent on.
 	client := &http.Client{Timeout: 30 * time.Second}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(tt.method, u+"/formtest", strings.NewReader(tt.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.contentType != "" {
-				req.Header.Set("Content-Type", tt.contentType)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var a postdemo.Answer
-			if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
-				t.Fatalf("answer: %v", err)
-			}
-			if resp.StatusCode != tt.status || a.Error == "" {
-				t.Fatalf("%d %+v, want %d with an error", resp.StatusCode, a, tt.status)
-			}
-		})
+	for round := range 3 {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/%d", tt.name, round), func(t *testing.T) {
+				req, err := http.NewRequest(tt.method, u+"/formtest", strings.NewReader(tt.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.contentType != "" {
+					req.Header.Set("Content-Type", tt.contentType)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var a postdemo.Answer
+				if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+					t.Fatalf("answer: %v", err)
+				}
+				if resp.StatusCode != tt.status || a.Error == "" {
+					t.Fatalf("%d %+v, want %d with an error", resp.StatusCode, a, tt.status)
+				}
+			})
+		}
 	}
 	client.CloseIdleConnections()
 }

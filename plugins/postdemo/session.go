@@ -24,7 +24,8 @@ type session struct {
 	parsed    chan parseResult // the parser's result
 	status    int              // the answer, once known (0 before)
 	answer    []byte
-	wrote     int // 0: nothing, 1: header, 2: body
+	wrote     int  // 0: nothing, 1: header, 2: body
+	bodyDone  bool // the final chunk of the body has been received
 }
 
 type parseResult struct {
@@ -55,6 +56,7 @@ func (s *session) Established(c *conn.Conn) error {
 
 // Receive takes the next chunk of the body.
 func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
+	s.bodyDone = s.bodyDone || in.Final
 	switch {
 	case s.status != 0:
 		return nil // answered already: the rest of the body is ignored
@@ -115,10 +117,17 @@ func (s *session) Writeable(c *conn.Conn) error {
 	case s.wrote == 0:
 		s.wrote++
 		c.RequestWritable()
-		return c.WriteHeader(s.status, http.Header{
+		h := http.Header{
 			"Content-Type":   {"application/json"},
 			"Content-Length": {strconv.Itoa(len(s.answer))},
-		})
+		}
+		if !s.bodyDone && mux.HTTPRequest(c).ContentLength != 0 {
+			// Refused before the whole body came: the rest of it is not
+			// read, so the connection cannot carry another request. Say
+			// so, or the client would send its next request down it.
+			h.Set("Connection", "close")
+		}
+		return c.WriteHeader(s.status, h)
 	case s.wrote == 1:
 		s.wrote++
 		c.Close(conn.StatusNormal, "")
