@@ -1,6 +1,6 @@
 // Command http-server-form answers HTML forms from a callback mount (lws's
 // LWSMPRO_CALLBACK and its protocol-post-demo): /formtest is bound to the
-// protocol "protocol-post-demo", so every request there becomes a
+// post-demo plugin (plugins/postdemo), so every request there becomes a
 // connection of that protocol whose session reads the body through Receive
 // and answers from Writeable. It takes urlencoded forms and multipart
 // uploads; a file is parsed as it arrives — the session hands each chunk
@@ -23,8 +23,8 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/conn"
 	"github.com/golws/lws/mux"
+	"github.com/golws/lws/plugins/postdemo"
 )
 
 func main() {
@@ -35,13 +35,6 @@ func main() {
 	if err := run(ctx, *addr, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
-}
-
-// protocol is the post demo: each request under its mount gets a session.
-var protocol = &lws.Protocol{
-	Name:         "protocol-post-demo",
-	RxBufferSize: 16 << 10,
-	NewSession:   func(*lws.VhostProtocol, *conn.Conn) conn.Session { return new(session) },
 }
 
 const page = `<!DOCTYPE html>
@@ -62,8 +55,8 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	c := lws.New(nil)
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:    addr,
-		Protocols: []*lws.Protocol{protocol},
-		Mounts:    []mux.Mount{lws.CallbackMount("/formtest", protocol.Name)},
+		Protocols: []*lws.Protocol{postdemo.Protocol},
+		Mounts:    []mux.Mount{lws.CallbackMount("/formtest", postdemo.Name)},
 		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path != "/" {
 				http.NotFound(w, r)

@@ -9,107 +9,41 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws/internal/extest"
+	"github.com/golws/lws/plugins/postdemo"
 )
+
+// The protocol's own tests (plugins/postdemo) cover the refusals and the
+// limits; these check that the example serves its page and its mount.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // post sends body and decodes the JSON answer.
-func post(t *testing.T, url, contentType string, body io.Reader) (int, Answer) {
+func post(t *testing.T, url, contentType string, body io.Reader) (int, postdemo.Answer) {
 	t.Helper()
 	resp, err := http.Post(url, contentType, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var a Answer
+	var a postdemo.Answer
 	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
 		t.Fatalf("answer: %v", err)
 	}
 	return resp.StatusCode, a
 }
 
-func TestURLEncoded(t *testing.T) {
+func TestPageAndForms(t *testing.T) {
 	u := extest.Start(t, run)
-	status, a := post(t, u+"/formtest", "application/x-www-form-urlencoded",
-		strings.NewReader(url.Values{"text": {"hello world"}, "b": {"2", "3"}}.Encode()))
-	want := []Field{{"b", "2"}, {"b", "3"}, {"text", "hello world"}}
-	if status != 200 || len(a.Files) != 0 || !equalFields(a.Fields, want) {
-		t.Fatalf("%d %+v, want %+v", status, a, want)
-	}
-}
+	defer http.DefaultClient.CloseIdleConnections()
 
-func equalFields(a, b []Field) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func TestMultipartUpload(t *testing.T) {
-	u := extest.Start(t, run)
-	file := make([]byte, 3<<20+17)
-	rand.NewChaCha8([32]byte{1}).Read(file)
-	sum := sha256.Sum256(file)
-
-	// The body is streamed to the server as it is written.
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	go func() {
-		mw.WriteField("text", "hello")
-		fw, _ := mw.CreateFormFile("file", "random.bin")
-		fw.Write(file)
-		mw.WriteField("after", "the file")
-		pw.CloseWithError(mw.Close())
-	}()
-	status, a := post(t, u+"/formtest", mw.FormDataContentType(), pr)
-	wantFile := File{"file", "random.bin", int64(len(file)), hex.EncodeToString(sum[:])}
-	if status != 200 || !equalFields(a.Fields, []Field{{"text", "hello"}, {"after", "the file"}}) ||
-		len(a.Files) != 1 || a.Files[0] != wantFile {
-		t.Fatalf("%d %+v, want the fields and %+v", status, a, wantFile)
-	}
-}
-
-func TestRefusals(t *testing.T) {
-	u := extest.Start(t, run)
-	tests := []struct {
-		name, contentType, body string
-		status                  int
-	}{
-		{"unsupported type", "text/plain", "x", http.StatusUnsupportedMediaType},
-		{"multipart without boundary", "multipart/form-data", "x", http.StatusUnsupportedMediaType},
-		{"broken multipart", "multipart/form-data; boundary=xyz", "--xyz\r\nno header end", http.StatusBadRequest},
-		{"too large", "application/x-www-form-urlencoded", "a=" + strings.Repeat("x", maxURLEncoded), http.StatusRequestEntityTooLarge},
-		{"bad escape", "application/x-www-form-urlencoded", "a=%zz", http.StatusBadRequest},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			status, a := post(t, u+"/formtest", tt.contentType, strings.NewReader(tt.body))
-			if status != tt.status || a.Error == "" {
-				t.Fatalf("%d %+v, want %d with an error", status, a, tt.status)
-			}
-		})
-	}
-	resp, err := http.Get(u + "/formtest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("GET: %d", resp.StatusCode)
-	}
-	resp, err = http.Get(u + "/")
+	resp, err := http.Get(u + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,5 +51,25 @@ func TestRefusals(t *testing.T) {
 	resp.Body.Close()
 	if !bytes.Contains(b, []byte(`enctype="multipart/form-data"`)) {
 		t.Fatalf("page: %q", b)
+	}
+
+	status, a := post(t, u+"/formtest", "application/x-www-form-urlencoded", strings.NewReader("text=hello+world"))
+	if want := []postdemo.Field{{Name: "text", Value: "hello world"}}; status != 200 || !reflect.DeepEqual(a.Fields, want) {
+		t.Fatalf("urlencoded: %d %+v", status, a)
+	}
+
+	file := make([]byte, 1<<20+3)
+	rand.NewChaCha8([32]byte{1}).Read(file)
+	sum := sha256.Sum256(file)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("text", "hello")
+	fw, _ := mw.CreateFormFile("file", "random.bin")
+	fw.Write(file)
+	mw.Close()
+	status, a = post(t, u+"/formtest", mw.FormDataContentType(), &body)
+	wantFile := postdemo.File{Field: "file", Name: "random.bin", Size: int64(len(file)), SHA256: hex.EncodeToString(sum[:])}
+	if status != 200 || len(a.Files) != 1 || a.Files[0] != wantFile {
+		t.Fatalf("multipart: %d %+v, want %+v", status, a, wantFile)
 	}
 }

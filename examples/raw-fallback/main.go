@@ -1,8 +1,9 @@
 // Command raw-fallback is lws's echo over telnet: one port serves HTTP and
 // WebSocket (the lws-echo protocol), and a connection whose first bytes
 // are not an HTTP method — a telnet or nc user typing a line, or one who
-// types nothing for -raw-timeout — is handed to the raw echo protocol,
-// which echoes every byte back.
+// types nothing for -raw-timeout — is handed to the raw-test plugin
+// (plugins/rawtest), which echoes every byte back, holding one chunk at a
+// time with rx off so that a peer that does not read is slowed down by TCP.
 //
 //	raw-fallback -addr 127.0.0.1:7681 &
 //	nc 127.0.0.1 7681           # type lines: they come back
@@ -22,18 +23,9 @@ import (
 	"time"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/conn"
 	"github.com/golws/lws/plugins/echo"
+	"github.com/golws/lws/plugins/rawtest"
 )
-
-// rawEcho echoes raw connections. The echo plugin's session works as it
-// is: a raw chunk is one Binary message, and it holds one chunk at a time
-// with rx off, so a peer that does not read what comes back is slowed down
-// by TCP.
-var rawEcho = &lws.Protocol{
-	Name:       "raw-echo",
-	NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return new(echo.Session) },
-}
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:7681", "address to listen on")
@@ -54,8 +46,8 @@ func serve(ctx context.Context, addr string, timeout time.Duration, out io.Write
 	c := lws.New(nil)
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:      addr,
-		Protocols:   []*lws.Protocol{echo.Protocol, rawEcho}, // lws-echo is the WebSocket default
-		RawFallback: &lws.RawFallback{Protocol: rawEcho.Name, Timeout: timeout},
+		Protocols:   []*lws.Protocol{echo.Protocol, rawtest.Protocol}, // lws-echo is the WebSocket default
+		RawFallback: &lws.RawFallback{Protocol: rawtest.Name, Timeout: timeout},
 		HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintln(w, "raw-fallback: WebSocket lws-echo here; connect with nc or telnet for a raw echo")
 		}),

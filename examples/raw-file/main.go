@@ -1,6 +1,7 @@
-// Command raw-file is lws's raw-test plugin FIFO: it creates a FIFO (by
-// default /tmp/lws-test-raw), adopts it into the engine as a raw file
-// connection, and prints what is written into it.
+// Command raw-file is lws's raw-test plugin FIFO: with the raw-test plugin
+// (plugins/rawtest) bound to a vhost whose "fifo-path" option names a FIFO
+// (by default /tmp/lws-test-raw), the FIFO is created, adopted into the
+// engine as a raw file connection, and what is written into it is printed.
 //
 //	raw-file &
 //	echo hello > /tmp/lws-test-raw   # raw-file prints: rx 6 bytes: "hello\n"
@@ -12,7 +13,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,15 +22,11 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
-	"github.com/golws/lws/conn"
-	"github.com/golws/lws/raw"
+	"github.com/golws/lws/plugins/rawtest"
 )
 
-// DefaultFIFO is where lws's raw-test plugin puts its FIFO.
-const DefaultFIFO = "/tmp/lws-test-raw"
-
 func main() {
-	fifo := flag.String("fifo", DefaultFIFO, "path of the FIFO to create and read")
+	fifo := flag.String("fifo", rawtest.DefaultFIFOPath, "path of the FIFO to create and read")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -39,50 +35,19 @@ func main() {
 	}
 }
 
-// session prints each read of the FIFO. Callbacks of one connection never
-// run concurrently, and run prints nothing once the connection exists, so
-// out needs no lock.
-type session struct {
-	conn.NopSession
-	out io.Writer
-}
-
-func (s *session) Established(c *conn.Conn) error {
-	fmt.Fprintf(s.out, "adopted %s\n", c.Transport().(*raw.File).File().Name())
-	return nil
-}
-
-func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
-	fmt.Fprintf(s.out, "rx %d bytes: %q\n", len(in.Data), in.Data)
-	return nil
-}
-
-func (s *session) Closed(c *conn.Conn, err error) {
-	var ce *conn.CloseError
-	if err != nil && !errors.As(err, &ce) {
-		fmt.Fprintf(s.out, "closed: %v\n", err)
-	}
-}
-
 func run(ctx context.Context, path string, out io.Writer) error {
+	// The raw-test plugin opens and adopts the FIFO when it is bound to
+	// the vhost, logs what it receives, and hands it to this hook.
+	p := rawtest.New(&rawtest.Options{FIFO: func(_ *lws.VhostProtocol, data []byte) {
+		fmt.Fprintf(out, "rx %d bytes: %q\n", len(data), data)
+	}})
 	c := lws.New(nil)
-	v, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{{
-		Name:       "lws-raw-test",
-		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &session{out: out} },
-	}}})
-	if err != nil {
+	if _, err := c.NewVhost(lws.VhostOptions{
+		Protocols:       []*lws.Protocol{p},
+		ProtocolOptions: map[string]map[string]string{rawtest.Name: {rawtest.FIFOPathOption: path}},
+	}); err != nil {
 		return err
-	}
-	f, created, err := raw.OpenFIFO(path, 0o666)
-	if err != nil {
-		return err
-	}
-	if created {
-		defer os.Remove(path)
 	}
 	fmt.Fprintf(out, "listening on fifo:%s\n", path)
-	if _, err := v.AdoptFile(f, "lws-raw-test"); err != nil {
-		return err
-	}
 	return c.Run(ctx)
 }

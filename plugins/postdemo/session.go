@@ -1,12 +1,8 @@
-package main
+package postdemo
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -18,54 +14,18 @@ import (
 	"github.com/golws/lws/mux"
 )
 
-// Limits of what one request may send besides files.
-const (
-	maxURLEncoded = 64 << 10 // a whole urlencoded body
-	maxField      = 64 << 10 // one multipart field's value
-	maxParts      = 1000
-)
-
-// Answer is what the server received, sent back as JSON.
-type Answer struct {
-	Fields []Field `json:"fields"`
-	Files  []File  `json:"files"`
-	Error  string  `json:"error,omitempty"`
-}
-
-// Field is a form field.
-type Field struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// File is an uploaded file: its form field, its name, its size and its
-// SHA-256 in hex.
-type File struct {
-	Field  string `json:"field"`
-	Name   string `json:"name"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
-// httpError is an answer with a status other than 200.
-type httpError struct {
-	status int
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.msg }
-
 // session answers one request to the mount. Its callbacks run one at a
 // time; only the parser goroutine of a multipart body runs beside them,
 // and it talks to the session through feed and parsed.
 type session struct {
 	multipart bool
-	body      []byte           // an urlencoded body, bounded by maxURLEncoded
+	body      []byte           // an urlencoded body, bounded by MaxURLEncoded
 	feed      *feed            // the chunks of a multipart body, to the parser
 	parsed    chan parseResult // the parser's result
 	status    int              // the answer, once known (0 before)
 	answer    []byte
-	wrote     int // 0: nothing, 1: header, 2: body
+	wrote     int  // 0: nothing, 1: header, 2: body
+	bodyDone  bool // the final chunk of the body has been received
 }
 
 type parseResult struct {
@@ -96,6 +56,7 @@ func (s *session) Established(c *conn.Conn) error {
 
 // Receive takes the next chunk of the body.
 func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
+	s.bodyDone = s.bodyDone || in.Final
 	switch {
 	case s.status != 0:
 		return nil // answered already: the rest of the body is ignored
@@ -105,7 +66,7 @@ func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
 		c.SetRx(false)
 		s.feed.push(in.Data, in.Final)
 	default:
-		if len(s.body)+len(in.Data) > maxURLEncoded {
+		if len(s.body)+len(in.Data) > MaxURLEncoded {
 			s.fail(c, &httpError{http.StatusRequestEntityTooLarge, "form too large"})
 			return nil
 		}
@@ -156,10 +117,17 @@ func (s *session) Writeable(c *conn.Conn) error {
 	case s.wrote == 0:
 		s.wrote++
 		c.RequestWritable()
-		return c.WriteHeader(s.status, http.Header{
+		h := http.Header{
 			"Content-Type":   {"application/json"},
 			"Content-Length": {strconv.Itoa(len(s.answer))},
-		})
+		}
+		if !s.bodyDone && mux.HTTPRequest(c).ContentLength != 0 {
+			// Refused before the whole body came: the rest of it is not
+			// read, so the connection cannot carry another request. Say
+			// so, or the client would send its next request down it.
+			h.Set("Connection", "close")
+		}
+		return c.WriteHeader(s.status, h)
 	case s.wrote == 1:
 		s.wrote++
 		c.Close(conn.StatusNormal, "")
@@ -191,52 +159,4 @@ func (s *session) fail(c *conn.Conn, err error) {
 		status = he.status
 	}
 	s.reply(c, status, Answer{Fields: []Field{}, Files: []File{}, Error: err.Error()})
-}
-
-// parse runs in a goroutine of its own: it reads the multipart body from
-// the feed as the chunks arrive, hashing files as they stream by, and hands
-// its result to the session.
-func (s *session) parse(c *conn.Conn, mr *multipart.Reader) {
-	a, err := parseMultipart(mr)
-	if err == nil {
-		// Read what follows the closing boundary, so the client can finish
-		// sending.
-		_, err = io.Copy(io.Discard, s.feed)
-	}
-	s.parsed <- parseResult{a, err}
-	c.RequestWritable()
-}
-
-// parseMultipart reads every part: fields whole (bounded), files hashed.
-func parseMultipart(mr *multipart.Reader) (Answer, error) {
-	a := Answer{Fields: []Field{}, Files: []File{}}
-	for n := 0; ; n++ {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return a, nil
-		}
-		if err != nil {
-			return a, &httpError{http.StatusBadRequest, "bad multipart body: " + err.Error()}
-		}
-		if n == maxParts {
-			return a, &httpError{http.StatusRequestEntityTooLarge, "too many parts"}
-		}
-		if part.FileName() == "" {
-			v, err := io.ReadAll(io.LimitReader(part, maxField+1))
-			if err != nil {
-				return a, &httpError{http.StatusBadRequest, "bad multipart body: " + err.Error()}
-			}
-			if len(v) > maxField {
-				return a, &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("field %q too large", part.FormName())}
-			}
-			a.Fields = append(a.Fields, Field{part.FormName(), string(v)})
-			continue
-		}
-		h := sha256.New()
-		size, err := io.Copy(h, part)
-		if err != nil {
-			return a, &httpError{http.StatusBadRequest, "bad multipart body: " + err.Error()}
-		}
-		a.Files = append(a.Files, File{part.FormName(), part.FileName(), size, hex.EncodeToString(h.Sum(nil))})
-	}
 }
