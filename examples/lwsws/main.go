@@ -27,6 +27,8 @@ import (
 	_ "github.com/golws/lws/plugins/dumbinc"
 	_ "github.com/golws/lws/plugins/echo"
 	_ "github.com/golws/lws/plugins/mirror"
+	_ "github.com/golws/lws/plugins/postdemo"
+	_ "github.com/golws/lws/plugins/rawtest"
 	_ "github.com/golws/lws/plugins/status"
 )
 

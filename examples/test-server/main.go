@@ -1,6 +1,8 @@
 // Command test-server is golws's test server, what `make run` starts: the
-// test plugins (dumb-increment, lws-mirror, lws-echo, lws-status) on one
-// vhost and a page at / that uses them all. It is configured the lwsws way,
+// test plugins on one vhost — dumb-increment, lws-mirror, lws-echo and
+// lws-status over WebSocket, protocol-post-demo on /formtest, and
+// protocol-lws-raw-test as the raw fallback (telnet to the port) and on the
+// FIFO /tmp/lws-test-raw — and a page at / that uses them. It is configured the lwsws way,
 // by an embedded default configuration (default.json); -config and -confd
 // name configuration files to use instead.
 package main
@@ -24,6 +26,8 @@ import (
 	_ "github.com/golws/lws/plugins/dumbinc"
 	_ "github.com/golws/lws/plugins/echo"
 	_ "github.com/golws/lws/plugins/mirror"
+	_ "github.com/golws/lws/plugins/postdemo"
+	_ "github.com/golws/lws/plugins/rawtest"
 	_ "github.com/golws/lws/plugins/status"
 )
 

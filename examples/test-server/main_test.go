@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,5 +52,31 @@ func TestPageAndProtocols(t *testing.T) {
 			t.Fatalf("offer %v: got %q, %v; want %q", tt.offer, b, err, tt.want)
 		}
 		c.Close(websocket.StatusNormalClosure, "")
+	}
+}
+
+func TestFormAndRawFallback(t *testing.T) {
+	url := extest.Start(t, run)
+	resp, err := http.PostForm(url+"/formtest", map[string][]string{"text": {"hello form"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "hello form") {
+		t.Fatalf("POST /formtest: %s %s", resp.Status, b)
+	}
+
+	// Not HTTP: the raw-test protocol echoes it, on the same port.
+	nc, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	nc.Write([]byte("hello raw\r\n"))
+	got := make([]byte, len("hello raw\r\n"))
+	if _, err := io.ReadFull(nc, got); err != nil || string(got) != "hello raw\r\n" {
+		t.Fatalf("raw echo %q, %v", got, err)
 	}
 }
