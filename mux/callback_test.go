@@ -456,3 +456,40 @@ func waitStall(t *testing.T, what string, get func() int64, quiet, limit time.Du
 	}
 	return last
 }
+
+// earlySession answers 413 before reading the body, as a session refusing
+// an upload does.
+type earlySession struct{ conn.NopSession }
+
+func (earlySession) Established(c *conn.Conn) error {
+	c.SetRx(false)
+	c.RequestWritable()
+	return nil
+}
+
+func (earlySession) Writeable(c *conn.Conn) error {
+	if err := c.WriteHeader(http.StatusRequestEntityTooLarge, http.Header{"Content-Length": {"0"}}); err != nil {
+		return err
+	}
+	c.Close(conn.StatusNormal, "")
+	return nil
+}
+
+// TestCallbackEarlyAnswerClosesConnection: an answer sent before the body
+// was read says Connection: close, so a client never sends its next request
+// on a connection whose unread body is about to be cut.
+func TestCallbackEarlyAnswerClosesConnection(t *testing.T) {
+	srv, _ := cbServer(t, false, nil, func(*conn.Conn) conn.Session { return earlySession{} })
+	body := strings.Repeat("u", 1<<20)
+	for i := range 5 {
+		resp, err := srv.Client().Post(srv.URL+"/cb", "application/octet-stream", strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !resp.Close {
+			t.Fatalf("request %d: %s, close %v", i, resp.Status, resp.Close)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golws/lws/conn"
@@ -27,6 +28,8 @@ type httpTransport struct {
 	got   int64 // body bytes read
 	first bool  // the next chunk is the first
 	eof   bool  // the whole body has been delivered
+
+	bodyDone atomic.Bool // eof, for the writer: may the connection be kept?
 
 	// Owned by the holder of the ownership token; read by the handler
 	// goroutine after the connection is done.
@@ -92,6 +95,9 @@ func (t *httpTransport) chunk(p []byte, final bool) conn.Chunk {
 	c := conn.Chunk{Type: conn.Binary, Data: p, First: t.first, Final: final}
 	t.first = false
 	t.eof = final
+	if final {
+		t.bodyDone.Store(true)
+	}
 	return c
 }
 
@@ -110,6 +116,12 @@ func (t *httpTransport) WriteHeader(status int, h http.Header) error {
 	out := t.w.Header()
 	for k, vv := range h {
 		out[k] = append([]string(nil), vv...)
+	}
+	if t.r.ProtoMajor == 1 && !t.bodyDone.Load() && t.r.ContentLength != 0 {
+		// An answer before the whole body was read: the rest of the body
+		// is still on its way, so the connection cannot carry another
+		// request (the engine cuts the pending read when the answer ends).
+		out.Set("Connection", "close")
 	}
 	t.w.WriteHeader(status)
 	if status >= 200 {
