@@ -3,6 +3,7 @@ package lws
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -437,4 +438,22 @@ func (p *configParser) mount(n *node, path string, m *MountConfig) {
 	if _, _, err := OriginKind(m.Origin); err != nil {
 		p.fail(n.line, join(path, "origin"), "%v", err)
 	}
+}
+
+// ListenOn moves the first vhost to addr ("host:port"; port 0 picks a free
+// port), as a command-line override of the configured address.
+func (c *Config) ListenOn(addr string) error {
+	if len(c.Vhosts) == 0 {
+		return errors.New("lws: the configuration has no vhost")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("lws: listen address %q: %w", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("lws: listen address %q: bad port", addr)
+	}
+	c.Vhosts[0].Interface, c.Vhosts[0].Port = host, p
+	return nil
 }

@@ -17,10 +17,8 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/golws/lws"
@@ -50,15 +48,10 @@ func serve(ctx context.Context, config, confd, addr string, out io.Writer) error
 		return err
 	}
 	if len(cfg.Vhosts) == 0 {
-		return fmt.Errorf("%s and %s configure no vhost", config, confd)
+		return fmt.Errorf("the configuration has no vhost")
 	}
 	if addr != "" {
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return err
-		}
-		cfg.Vhosts[0].Interface = host
-		if cfg.Vhosts[0].Port, err = strconv.Atoi(port); err != nil {
+		if err := cfg.ListenOn(addr); err != nil {
 			return err
 		}
 	}

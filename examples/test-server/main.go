@@ -15,10 +15,8 @@ import (
 	"io"
 	"io/fs"
 	"log"
-	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/golws/lws"
@@ -73,12 +71,7 @@ func serve(ctx context.Context, addr, config, confd string, out io.Writer) error
 		return fmt.Errorf("the configuration has no vhost")
 	}
 	if addr != "" {
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return err
-		}
-		cfg.Vhosts[0].Interface = host
-		if cfg.Vhosts[0].Port, err = strconv.Atoi(port); err != nil {
+		if err := cfg.ListenOn(addr); err != nil {
 			return err
 		}
 	}
