@@ -74,7 +74,9 @@ func readNode(d *json.Decoder, lines lineIndex) (*node, error) {
 				o.keys = append(o.keys, k)
 				o.vals[k], o.at[k] = v, line
 			}
-			d.Token() // '}'
+			if err := closeDelim(d); err != nil {
+				return nil, err
+			}
 			n.val = o
 		case '[':
 			var list []*node
@@ -85,13 +87,25 @@ func readNode(d *json.Decoder, lines lineIndex) (*node, error) {
 				}
 				list = append(list, v)
 			}
-			d.Token() // ']'
+			if err := closeDelim(d); err != nil {
+				return nil, err
+			}
 			n.val = list
 		}
 	default:
 		n.val = t
 	}
 	return n, nil
+}
+
+// closeDelim reads the '}' or ']' that ends an object or array; a document
+// cut off before it is an error.
+func closeDelim(d *json.Decoder) error {
+	_, err := d.Token()
+	if err == io.EOF {
+		return errors.New("unexpected end of JSON")
+	}
+	return err
 }
 
 // lineIndex maps byte offsets to 1-based line numbers.
