@@ -53,13 +53,28 @@ func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Context, error) {
 	for i, vc := range cfg.Vhosts {
 		o, err := vhostOptions(cfg, i, ao)
 		if err != nil {
+			c.discard()
 			return nil, err
 		}
 		if _, err := c.NewVhost(o); err != nil {
+			c.discard()
 			return nil, &ConfigError{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d]", i), Err: err}
 		}
 	}
 	return c, nil
+}
+
+// discard undoes the vhosts made so far of a Context that will never run:
+// their listeners close and their protocols' Destroy runs.
+func (c *Context) discard() {
+	c.mu.Lock()
+	c.running = true // nothing more may be added
+	listeners := c.listeners
+	c.mu.Unlock()
+	for _, l := range listeners {
+		l.ln.Close()
+	}
+	c.destroy()
 }
 
 // vhostOptions turns the i-th vhost of cfg into VhostOptions.

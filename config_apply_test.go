@@ -120,3 +120,33 @@ func TestNewFromConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestNewFromConfigFailureClosesListeners makes a configuration whose
+// first vhost opens a listener and whose second fails: NewFromConfig
+// returns no Context, so the first vhost's port must be free again.
+func TestNewFromConfigFailureClosesListeners(t *testing.T) {
+	tests := []struct{ name, second string }{
+		{"unknown plugin", `"ws-protocols": [{"no-such-protocol": {}}]`},
+		{"vhost refused", `"listen-accept-role": "raw-skt", "listen-accept-protocol": "nope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			first, second := freeTCPPort(t), freeTCPPort(t)
+			conf := fmt.Sprintf(`{"vhosts": [
+ {"name": "a", "port": %d, "interface": "127.0.0.1", "ws-protocols": [{"lws-echo": {}}]},
+ {"name": "b", "port": %d, "interface": "127.0.0.1", %s}]}`, first, second, tt.second)
+			var cfg lws.Config
+			if err := cfg.Parse("site.json", []byte(conf)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := lws.NewFromConfig(&cfg, &lws.ApplyOptions{}); err == nil {
+				t.Fatal("NewFromConfig succeeded")
+			}
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", first))
+			if err != nil {
+				t.Fatalf("the first vhost's port is still taken: %v", err)
+			}
+			ln.Close()
+		})
+	}
+}
