@@ -51,7 +51,9 @@ func (c *Context) checkRawFallback(v *Vhost, o VhostOptions) error {
 	}
 	_, port, _ := net.SplitHostPort(o.Listen)
 	for _, l := range c.listeners {
-		if l.addr == o.Listen && port != "0" && l.fallback != nil {
+		// The listener attach would join: same address, or its actual one.
+		joins := (l.addr == o.Listen && port != "0") || l.ln.Addr().String() == o.Listen
+		if joins && l.fallback != nil {
 			return fmt.Errorf("lws: vhost %q: the listener on %s already falls back to raw for vhost %q", v.name, o.Listen, l.fallback.vhost.name)
 		}
 	}

@@ -125,3 +125,26 @@ func TestRawFallbackErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRawFallbackJoinByAddress joins a port-0 listener that falls back to
+// raw by its actual address: a second fallback there must be refused, not
+// silently replace the first.
+func TestRawFallbackJoinByAddress(t *testing.T) {
+	protos := []*lws.Protocol{rawEchoProtocol("raw-echo", "", nil)}
+	c := lws.New(quiet())
+	a, err := c.NewVhost(lws.VhostOptions{Name: "a", Listen: "127.0.0.1:0", Protocols: protos,
+		RawFallback: &lws.RawFallback{Protocol: "raw-echo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.NewVhost(lws.VhostOptions{Name: "b", Listen: a.Addr().String(), Protocols: protos,
+		RawFallback: &lws.RawFallback{Protocol: "raw-echo"}})
+	if err == nil || !strings.Contains(err.Error(), `already falls back to raw for vhost "a"`) {
+		t.Fatalf("error %v, want the listener's fallback named", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
