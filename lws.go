@@ -266,9 +266,26 @@ func (c *Context) shutdown(listeners []*listener) {
 		})
 	}
 	if err := c.Shutdown(ctx); err != nil {
-		c.log.Warn("connections did not end in time", "err", err)
+		c.log.Warn("connections did not end in time: cutting them off", "err", err)
+		// Run must not return (nor run Destroy) while connections live.
+		c.abortAll()
+		actx, acancel := context.WithTimeout(context.Background(), c.opts.ShutdownTimeout)
+		defer acancel()
+		if err := c.Shutdown(actx); err != nil {
+			c.log.Error("connections did not end after being cut off", "err", err)
+		}
 	}
 	wg.Wait()
+}
+
+// abortAll cuts every connection of every vhost off at once, without a
+// closing handshake.
+func (c *Context) abortAll() {
+	for _, v := range c.Vhosts() {
+		for _, vp := range v.protocols {
+			vp.conns.Each(func(cn *conn.Conn) { cn.Transport().Abort() })
+		}
+	}
 }
 
 // Shutdown closes every WebSocket connection of every vhost with 1001

@@ -1,0 +1,78 @@
+package lws_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/golws/lws"
+)
+
+// TestRunEdgeCases runs Contexts in odd states: no vhosts, a context ended
+// before Run, a second Run. Each Run must return by itself, release its
+// port and leave nothing running (goleak checks the last).
+func TestRunEdgeCases(t *testing.T) {
+	ended := func() context.Context {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return ctx
+	}
+	t.Run("no vhosts", func(t *testing.T) {
+		c := lws.New(quiet())
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Run(ctx) }()
+		c.Wake() // no protocols to wake: must not block
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("ended context", func(t *testing.T) {
+		c := lws.New(quiet())
+		v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{rawEchoProtocol("raw-echo", "", nil)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		adopted, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.AdoptListener(adopted, "raw-echo"); err != nil {
+			t.Fatal(err)
+		}
+		if err := v.DialRaw(context.Background(), adopted.Addr().String(), "raw-echo"); err != nil {
+			t.Fatal(err)
+		}
+		h, err := v.Connect(lws.ConnectOptions{URL: "ws://" + adopted.Addr().String() + "/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Run(ended()); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []string{v.Addr().String(), adopted.Addr().String()} {
+			ln, err := net.Listen("tcp", a)
+			if err != nil {
+				t.Fatalf("%s still taken after Run: %v", a, err)
+			}
+			ln.Close()
+		}
+		select {
+		case <-h.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatal("a client attempt outlived Run")
+		}
+		if err := c.Run(context.Background()); !errors.Is(err, lws.ErrRunning) {
+			t.Fatalf("second Run: %v, want ErrRunning", err)
+		}
+		if err := v.DialRaw(context.Background(), "127.0.0.1:1", "raw-echo"); !errors.Is(err, lws.ErrStopped) {
+			t.Fatalf("DialRaw after Run: %v, want ErrStopped", err)
+		}
+		if _, err := v.Connect(lws.ConnectOptions{URL: "ws://127.0.0.1:1/"}); !errors.Is(err, lws.ErrShutdown) {
+			t.Fatalf("Connect after Run: %v, want ErrShutdown", err)
+		}
+	})
+}
