@@ -1,6 +1,7 @@
 package lws_test
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -142,6 +143,9 @@ func FuzzConfigParse(f *testing.F) {
 		var ce *lws.ConfigError
 		if err != nil && (!errors.As(err, &ce) || ce.File != "fuzz.json") {
 			t.Fatalf("unlocated error %v", err)
+		}
+		if err == nil && !json.Valid(data) {
+			t.Fatalf("invalid JSON %q accepted", data)
 		}
 	})
 }
