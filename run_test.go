@@ -76,3 +76,53 @@ func TestRunEdgeCases(t *testing.T) {
 		}
 	})
 }
+
+// TestNewVhostFailureLeavesPortFree makes NewVhost fail at each of its
+// steps on a free port: the port must be free afterwards, and the
+// protocols whose Init ran must have been destroyed.
+func TestNewVhostFailureLeavesPortFree(t *testing.T) {
+	var inits, destroys int
+	counted := func(name string, initErr error) *lws.Protocol {
+		p := rawEchoProtocol(name, "", nil)
+		p.Init = func(*lws.VhostProtocol) error {
+			if initErr == nil {
+				inits++ // a failed Init has nothing to destroy
+			}
+			return initErr
+		}
+		p.Destroy = func(*lws.VhostProtocol) { destroys++ }
+		return p
+	}
+	tests := []struct {
+		name string
+		o    lws.VhostOptions
+	}{
+		{"init fails", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil), counted("b", errors.New("no"))}}},
+		{"unknown fallback protocol", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil)}, RawFallback: &lws.RawFallback{Protocol: "x"}}},
+		{"TLS without certificate", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil)}, TLS: &lws.TLSOptions{}}},
+		{"no such interface", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil)}, Listener: &lws.ListenerOptions{Interface: "no-such-if0"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inits, destroys = 0, 0
+			probe, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := probe.Addr().String()
+			probe.Close()
+			tt.o.Listen = addr
+			if _, err := lws.New(quiet()).NewVhost(tt.o); err == nil {
+				t.Fatal("NewVhost succeeded")
+			}
+			if inits != destroys {
+				t.Errorf("%d Init, %d Destroy", inits, destroys)
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				t.Fatalf("port still taken: %v", err)
+			}
+			ln.Close()
+		})
+	}
+}
