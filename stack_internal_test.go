@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/testcert"
 )
@@ -126,6 +128,20 @@ func TestTLSRawFallbackLimitsStack(t *testing.T) {
 		nc.Close()
 
 		dial().Close() // gone before a byte
+
+		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		wtr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: cert.Pool}}
+		ws, _, err := websocket.Dial(wctx, "wss://"+addr+"/", &websocket.DialOptions{HTTPClient: &http.Client{Transport: wtr}})
+		if err != nil {
+			t.Fatalf("round %d: wss: %v", round, err)
+		}
+		ws.Write(wctx, websocket.MessageBinary, []byte("over wss"))
+		if _, got, err := ws.Read(wctx); err != nil || string(got) != "over wss" {
+			t.Fatalf("round %d: wss echo %q, %v", round, got, err)
+		}
+		ws.Close(websocket.StatusNormalClosure, "")
+		wtr.CloseIdleConnections()
+		wcancel()
 		idle("every connection's slot to be given back")
 	}
 
