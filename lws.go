@@ -213,8 +213,8 @@ func (c *Context) RequestWritableAll(name string) {
 
 // Run serves every listener until ctx ends or one fails, then shuts down:
 // listeners close, WebSocket peers get close 1001, and Run waits (up to the
-// shutdown timeout) for every connection's goroutines to end and then runs
-// each protocol's Destroy. It returns nil after a shutdown caused by ctx, or
+// shutdown timeout, past which the connections left are cut off) for every
+// connection's goroutines to end and then runs each protocol's Destroy. It returns nil after a shutdown caused by ctx, or
 // the error that stopped a listener.
 func (c *Context) Run(ctx context.Context) error {
 	c.mu.Lock()
