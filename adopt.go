@@ -106,6 +106,8 @@ func (v *Vhost) ListenUDP(addr, protocol string) (*conn.Conn, error) {
 // Run ends (when called before Run, accepting starts with Run). It takes
 // ownership of ln and closes it when Run shuts down, on a permanent accept
 // error (logged), or at once if the protocol is unknown or Run has ended.
+// Its connections are the application's: Options.MaxConns and
+// MaxConnsPerIP count only the Context's own listeners.
 func (v *Vhost) AdoptListener(ln net.Listener, protocol string) error {
 	if _, err := v.protocolFor(protocol); err != nil {
 		ln.Close()

@@ -375,6 +375,8 @@ func TestNewVhostErrors(t *testing.T) {
 		{"options for missing protocol", lws.VhostOptions{Protocols: []*lws.Protocol{p},
 			ProtocolOptions: map[string]map[string]string{"q": {}}}},
 		{"bad listen address", lws.VhostOptions{Listen: "256.0.0.1:99999"}},
+		{"TLS without a listener", lws.VhostOptions{TLS: &lws.TLSOptions{}}},
+		{"listener options without a listener", lws.VhostOptions{Listener: &lws.ListenerOptions{H2C: true}}},
 		{"failing init", lws.VhostOptions{Protocols: []*lws.Protocol{{Name: "f",
 			NewSession: p.NewSession, Init: func(*lws.VhostProtocol) error { return errors.New("no") }}}}},
 	}

@@ -82,6 +82,9 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 	if o.Name == "" {
 		o.Name = "default"
 	}
+	if o.Listen == "" && (o.TLS != nil || o.Listener != nil) {
+		return nil, fmt.Errorf("lws: vhost %q: TLS and Listener options need a Listen address (a vhost without one opens no socket)", o.Name)
+	}
 	v := &Vhost{ctx: c, name: o.Name}
 	v.mux = &mux.Vhost{
 		Name:           o.Name,
