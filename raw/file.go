@@ -85,6 +85,18 @@ func (t *File) Abort() { _ = t.f.Close() }
 // closing the file interrupts a read. A path that exists but is not a FIFO
 // is an error.
 func OpenFIFO(path string, perm fs.FileMode) (f *os.File, created bool, err error) {
+	// Another process may remove the FIFO between our steps (a second
+	// server closing down); start again then, a few times.
+	for range 3 {
+		f, created, err = openFIFO(path, perm)
+		if !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
+	return f, created, err
+}
+
+func openFIFO(path string, perm fs.FileMode) (f *os.File, created bool, err error) {
 	if err := syscall.Mkfifo(path, uint32(perm.Perm())); err == nil {
 		created = true
 	} else if !errors.Is(err, fs.ErrExist) {
