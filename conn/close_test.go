@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/testwait"
 )
 
 // closePayload is a close frame's payload.
@@ -152,7 +154,7 @@ func TestEndUnblocksStuckWrite(t *testing.T) {
 			_ = dialRaw(t, s, "") // never reads
 			sc := <-started
 
-			n := waitStall(t, "server writes", writes.Load, 300*time.Millisecond, 8*time.Second)
+			n := testwait.Stall(t, "server writes", writes.Load, 300*time.Millisecond, 8*time.Second)
 			t.Logf("writes stuck after %d MiB", n)
 			select {
 			case <-sc.Done():

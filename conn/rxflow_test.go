@@ -4,45 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/testwait"
 )
-
-// waitStall polls get until its value has not changed for quiet, and returns
-// that value. It fails the test if the value keeps changing for longer than
-// limit. Polling here observes progress; it synchronizes nothing.
-func waitStall(t *testing.T, what string, get func() int64, quiet, limit time.Duration) int64 {
-	t.Helper()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.Now().Add(limit)
-	last, since := get(), time.Now()
-	for range tick.C {
-		now := time.Now()
-		if v := get(); v != last {
-			last, since = v, now
-		} else if now.Sub(since) >= quiet {
-			return v
-		}
-		if now.After(deadline) {
-			t.Fatalf("%s kept growing for %v (now %d)", what, limit, last)
-		}
-	}
-	panic("unreachable")
-}
-
-// heapInUse is the process's live heap after a full collection.
-func heapInUse() int64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return int64(ms.HeapInuse)
-}
 
 // TestRxFlowControlIsBackpressure checks invariant 5: once a session turns rx
 // off, the engine stops reading the socket, the kernel buffers fill and the
@@ -109,7 +79,7 @@ func TestRxFlowControlIsBackpressure(t *testing.T) {
 	c := dial(t, s, nil)
 	ctx := testCtx(t)
 
-	before := heapInUse()
+	before := testwait.HeapInUse()
 
 	var accepted atomic.Int64 // bytes whose Write returned
 	clientDone := make(chan error, 1)
@@ -141,7 +111,7 @@ func TestRxFlowControlIsBackpressure(t *testing.T) {
 		t.Fatal("no message reached the server")
 	}
 
-	stall := waitStall(t, "client's accepted bytes", accepted.Load, 300*time.Millisecond, 8*time.Second)
+	stall := testwait.Stall(t, "client's accepted bytes", accepted.Load, 300*time.Millisecond, 8*time.Second)
 	select {
 	case err := <-clientDone:
 		t.Fatalf("client finished all %d bytes with rx off (err %v): no backpressure", total, err)
@@ -150,7 +120,7 @@ func TestRxFlowControlIsBackpressure(t *testing.T) {
 	if stall >= stallBound {
 		t.Fatalf("client got %d bytes accepted with rx off, want < %d", stall, stallBound)
 	}
-	growth := heapInUse() - before
+	growth := testwait.HeapInUse() - before
 	t.Logf("rx off: client stalled after %d bytes (%.1f MiB); heap grew %.1f MiB", stall, float64(stall)/(1<<20), float64(growth)/(1<<20))
 	if growth >= heapBound {
 		t.Fatalf("heap grew %d bytes while the client pushed %d with rx off, want < %d", growth, stall+msgSize, heapBound)

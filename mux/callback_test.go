@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/testwait"
 )
 
 // cbServer serves a callback mount at /cb whose sessions come from
@@ -264,7 +265,7 @@ func TestCallbackH2Window(t *testing.T) {
 	if resp.ProtoMajor != 2 {
 		t.Fatalf("served over %s", resp.Proto)
 	}
-	stalled := waitStall(t, "writes to a client that reads nothing", written.Load, 150*time.Millisecond, 5*time.Second)
+	stalled := testwait.Stall(t, "writes to a client that reads nothing", written.Load, 150*time.Millisecond, 5*time.Second)
 	// One window, plus the piece the server's write buffer holds and the
 	// one blocked in flight.
 	if bound := int64(window/piece + 2); stalled > bound || stalled == 0 {
@@ -402,7 +403,7 @@ func TestCallbackRxFlowControl(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no connection")
 	}
-	stalled := waitStall(t, "upload while rx is off", sent.Load, 200*time.Millisecond, 10*time.Second)
+	stalled := testwait.Stall(t, "upload while rx is off", sent.Load, 200*time.Millisecond, 10*time.Second)
 	if stalled > stallBound || got.Load() != 0 {
 		t.Fatalf("client sent %d bytes, session received %d while rx was off; want < %d and 0", stalled, got.Load(), stallBound)
 	}
@@ -432,29 +433,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
-}
-
-// waitStall polls get until its value has not changed for quiet and
-// returns it; it fails the test if the value keeps changing past limit.
-// Polling observes progress here; it synchronizes nothing.
-func waitStall(t *testing.T, what string, get func() int64, quiet, limit time.Duration) int64 {
-	t.Helper()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.Now().Add(limit)
-	last, since := get(), time.Now()
-	for range tick.C {
-		now := time.Now()
-		if v := get(); v != last {
-			last, since = v, now
-		} else if now.Sub(since) >= quiet {
-			return v
-		}
-		if now.After(deadline) {
-			t.Fatalf("%s kept growing for %v (now %d)", what, limit, last)
-		}
-	}
-	return last
 }
 
 // earlySession answers 413 before reading the body, as a session refusing

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/testwait"
 )
 
 func TestSocketEcho(t *testing.T) {
@@ -102,29 +103,6 @@ func isReset(err error) bool {
 	return errors.As(err, &oe) && !oe.Timeout()
 }
 
-// waitStall polls get until it has not changed for quiet and returns it; it
-// fails the test if it keeps changing for longer than limit. Polling here
-// observes progress; it synchronizes nothing.
-func waitStall(t *testing.T, what string, get func() int64, quiet, limit time.Duration) int64 {
-	t.Helper()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.Now().Add(limit)
-	last, since := get(), time.Now()
-	for range tick.C {
-		now := time.Now()
-		if v := get(); v != last {
-			last, since = v, now
-		} else if now.Sub(since) >= quiet {
-			return v
-		}
-		if now.After(deadline) {
-			t.Fatalf("%s kept growing for %v (now %d)", what, limit, last)
-		}
-	}
-	panic("unreachable")
-}
-
 // TestSocketRxOffStallsPeer checks rx flow control on a raw socket: with rx
 // off the engine reads nothing, the kernel buffers fill and the peer's
 // writes block; turning rx on delivers every byte in order.
@@ -178,7 +156,7 @@ func TestSocketRxOffStallsPeer(t *testing.T) {
 		}
 		wrote <- nil
 	}()
-	stalled := waitStall(t, "bytes the peer sent with rx off", sent.Load, 300*time.Millisecond, 20*time.Second)
+	stalled := testwait.Stall(t, "bytes the peer sent with rx off", sent.Load, 300*time.Millisecond, 20*time.Second)
 	if stalled >= stallBound {
 		t.Fatalf("peer sent %d bytes with rx off; want fewer than %d", stalled, stallBound)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/testwait"
 	"github.com/golws/lws/plugins/mirror"
 )
 
@@ -106,13 +106,6 @@ func TestTooBigMessageCloses(t *testing.T) {
 	}
 }
 
-func heap() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
-}
-
 func TestSlowMemberSkipsWithoutHoldingOthers(t *testing.T) {
 	url, _ := serve(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -128,7 +121,7 @@ func TestSlowMemberSkipsWithoutHoldingOthers(t *testing.T) {
 		}
 	}()
 	const n, size = 3000, 8 << 10
-	before := heap()
+	before := testwait.HeapInUse()
 	msg := make([]byte, size)
 	for i := range n {
 		copy(msg, fmt.Sprintf("%08d", i))
@@ -141,7 +134,7 @@ func TestSlowMemberSkipsWithoutHoldingOthers(t *testing.T) {
 			t.Fatalf("fast member, message %d: %q, %v", i, got[:8], err)
 		}
 	}
-	if grown := int64(heap()) - int64(before); grown > 8*mirror.RingSize*size {
+	if grown := testwait.HeapInUse() - before; grown > 8*mirror.RingSize*size {
 		t.Fatalf("heap grew by %d bytes for a stalled member", grown)
 	}
 	// The slow member gets a strictly increasing subsequence: it skipped.
