@@ -15,6 +15,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/lwstest"
 )
 
 // rawEcho echoes each chunk (to its sender, for datagrams), holding one at
@@ -71,7 +72,7 @@ func rawEchoProtocol(name, greeting string, sessions *atomic.Int32) *lws.Protoco
 // echo protocol "raw-echo".
 func rawVhost(t *testing.T, o lws.VhostOptions) (*lws.Context, *lws.Vhost) {
 	t.Helper()
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	if o.Protocols == nil {
 		o.Protocols = []*lws.Protocol{rawEchoProtocol("raw-echo", "", nil)}
 	}
@@ -127,7 +128,7 @@ func pair(t *testing.T) (client, server net.Conn) {
 
 func TestAdoptConn(t *testing.T) {
 	ctx, v := rawVhost(t, lws.VhostOptions{})
-	running(t, ctx)
+	lwstest.Run(t, ctx)
 	client, server := pair(t)
 	c, err := v.AdoptConn(server, "raw-echo")
 	if err != nil {
@@ -146,7 +147,7 @@ func TestAdoptConn(t *testing.T) {
 // closes what it was given.
 func TestUnknownProtocol(t *testing.T) {
 	ctx, v := rawVhost(t, lws.VhostOptions{})
-	running(t, ctx)
+	lwstest.Run(t, ctx)
 	client, server := pair(t)
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -267,7 +268,7 @@ func TestDialRaw(t *testing.T) {
 	if err := v.DialRaw(context.Background(), ln.Addr().String(), "raw-client"); err != nil {
 		t.Fatal(err)
 	}
-	running(t, ctx)
+	lwstest.Run(t, ctx)
 	nc, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +327,7 @@ func TestDialRaw(t *testing.T) {
 
 func TestListenUDP(t *testing.T) {
 	ctx, v := rawVhost(t, lws.VhostOptions{})
-	running(t, ctx)
+	lwstest.Run(t, ctx)
 	c, err := v.ListenUDP("127.0.0.1:0", "raw-echo")
 	if err != nil {
 		t.Fatal(err)
@@ -355,7 +356,7 @@ func TestAdoptFile(t *testing.T) {
 		},
 	}
 	ctx, v := rawVhost(t, lws.VhostOptions{Protocols: []*lws.Protocol{p}})
-	running(t, ctx)
+	lwstest.Run(t, ctx)
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -47,7 +48,7 @@ func bareEcho() *httptest.Server {
 
 // golwsEcho serves the echo plugin through a Context; stop ends it.
 func golwsEcho(tb testing.TB) (url string, stop func()) {
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{echo.Protocol}})
 	if err != nil {
 		tb.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/mux"
 )
 
@@ -45,7 +46,7 @@ func TestCallbackMount(t *testing.T) {
 		Name:       "greeter",
 		NewSession: func(vp *lws.VhostProtocol, c *conn.Conn) conn.Session { return &greeter{vp: vp} },
 	}
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:          "127.0.0.1:0",
 		Protocols:       []*lws.Protocol{proto},
@@ -55,7 +56,7 @@ func TestCallbackMount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	resp, err := http.Post(v.URL()+"/greet/there", "text/plain", strings.NewReader("body"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/lwstest"
 )
 
 // event is what a recording client session saw.
@@ -87,13 +88,13 @@ func newClientSide(t *testing.T) *clientSide {
 			return &recorder{ev: cs.ev, send: cs.send, pauseAfter: int(cs.pause.Load())}
 		},
 	}
-	cs.ctx = lws.New(quiet())
+	cs.ctx = lws.New(lwstest.Quiet())
 	vh, err := cs.ctx.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{p}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cs.vh = vh
-	running(t, cs.ctx)
+	lwstest.Run(t, cs.ctx)
 	return cs
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/lwstest"
 )
 
 // httpServer serves h on a counting loopback listener (TLS with HTTP/2 when
@@ -350,12 +351,12 @@ func TestResponseRefused(t *testing.T) {
 		Name:       "refuser",
 		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &refuser{recorder{ev: ev}} },
 	}
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{p}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	if _, err := vh.Connect(lws.ConnectOptions{URL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/mux"
 	"github.com/golws/lws/plugins/echo"
 )
@@ -25,7 +26,7 @@ import (
 // echoServer runs a golws server with the echo protocol on a loopback port.
 func echoServer(t *testing.T, o lws.VhostOptions) *lws.Vhost {
 	t.Helper()
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	o.Listen = "127.0.0.1:0"
 	if o.Protocols == nil {
 		o.Protocols = []*lws.Protocol{echo.Protocol}
@@ -34,7 +35,7 @@ func echoServer(t *testing.T, o lws.VhostOptions) *lws.Vhost {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	return v
 }
 
@@ -42,7 +43,7 @@ func TestWebSocketClientEcho(t *testing.T) {
 	srv := echoServer(t, lws.VhostOptions{})
 	cs := newClientSide(t)
 	h, err := cs.vh.Connect(lws.ConnectOptions{
-		URL:          wsURL(srv),
+		URL:          lwstest.WS(srv),
 		Subprotocols: []string{echo.Name},
 		Header:       http.Header{"X-Test": {"1"}},
 		Value:        "mine",
@@ -91,7 +92,7 @@ func TestWebSocketClientCompression(t *testing.T) {
 	srv := echoServer(t, lws.VhostOptions{Protocols: []*lws.Protocol{&pmd}})
 	cs := newClientSide(t)
 	h, err := cs.vh.Connect(lws.ConnectOptions{
-		URL:          wsURL(srv),
+		URL:          lwstest.WS(srv),
 		Subprotocols: []string{},
 		Compression:  mux.Compression{Mode: mux.CompressionNoContextTakeover},
 	})
@@ -145,8 +146,8 @@ func TestConnectErrors(t *testing.T) {
 		{"wss untrusted", lws.ConnectOptions{URL: "wss://" + tlsHost}, lws.ConnectTLS, 0, nil},
 		{"https untrusted", lws.ConnectOptions{URL: "https://" + tlsHost}, lws.ConnectTLS, 0, nil},
 		{"wss to a plain server", lws.ConnectOptions{URL: "wss://" + srv.Addr().String()}, lws.ConnectTLS, 0, nil},
-		{"ws rejected: origin", lws.ConnectOptions{URL: wsURL(srv), Subprotocols: []string{}, Origin: "http://elsewhere.example"}, lws.ConnectRejected, http.StatusForbidden, nil},
-		{"ws rejected: subprotocol", lws.ConnectOptions{URL: wsURL(srv), Subprotocols: []string{"x-unknown"}}, lws.ConnectRejected, http.StatusBadRequest, nil},
+		{"ws rejected: origin", lws.ConnectOptions{URL: lwstest.WS(srv), Subprotocols: []string{}, Origin: "http://elsewhere.example"}, lws.ConnectRejected, http.StatusForbidden, nil},
+		{"ws rejected: subprotocol", lws.ConnectOptions{URL: lwstest.WS(srv), Subprotocols: []string{"x-unknown"}}, lws.ConnectRejected, http.StatusBadRequest, nil},
 		{"ws to a TLS server", lws.ConnectOptions{URL: "ws" + strings.TrimPrefix(tlsSrv.URL, "https")}, lws.ConnectRejected, http.StatusBadRequest, nil},
 		{"ws to a plain HTTP server", lws.ConnectOptions{URL: "ws" + strings.TrimPrefix(plain.URL, "http")}, lws.ConnectRejected, http.StatusNotFound, nil},
 		{"ws timeout", lws.ConnectOptions{URL: "ws://" + silent, Timeout: 100 * time.Millisecond}, lws.ConnectTimeout, 0, context.DeadlineExceeded},
@@ -196,12 +197,12 @@ func TestConnectErrors(t *testing.T) {
 
 func TestConnectTLSTrusted(t *testing.T) {
 	// A wss echo server: golws's vhost behind an httptest TLS listener.
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{echo.Protocol}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	srv := httptest.NewTLSServer(v)
 	t.Cleanup(srv.Close)
 	srv.Config.RegisterOnShutdown(func() { c.Shutdown(context.Background()) })
@@ -278,7 +279,7 @@ func TestClientShutdown(t *testing.T) {
 		Name:       "client",
 		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &recorder{ev: ev} },
 	}
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{p}})
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +288,7 @@ func TestClientShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
 
-	up, err := v.Connect(lws.ConnectOptions{URL: wsURL(srv), Subprotocols: []string{}})
+	up, err := v.Connect(lws.ConnectOptions{URL: lwstest.WS(srv), Subprotocols: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +328,7 @@ func TestClientShutdown(t *testing.T) {
 	} else if errors.As(closed.err, &cl) && cl.Code != conn.StatusGoingAway {
 		t.Fatalf("closed with %v", closed.err)
 	}
-	if _, err := v.Connect(lws.ConnectOptions{URL: wsURL(srv)}); !errors.Is(err, lws.ErrShutdown) {
+	if _, err := v.Connect(lws.ConnectOptions{URL: lwstest.WS(srv)}); !errors.Is(err, lws.ErrShutdown) {
 		t.Fatalf("Connect after shutdown: %v", err)
 	}
 }

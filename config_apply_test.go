@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	_ "github.com/golws/lws/plugins/echo"
 )
 
@@ -56,7 +57,7 @@ func TestNewFromConfigServes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 
 	resp, err := http.Get(base + "/")

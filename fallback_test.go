@@ -13,11 +13,12 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 )
 
 func TestRawFallback(t *testing.T) {
 	var sessions atomic.Int32
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:      "127.0.0.1:0",
 		Protocols:   []*lws.Protocol{namedProtocol("chat"), rawEchoProtocol("raw-echo", "", &sessions)},
@@ -27,7 +28,7 @@ func TestRawFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	addr := v.Addr().String()
 
 	t.Run("telnet line", func(t *testing.T) {
@@ -73,7 +74,7 @@ func TestRawFallback(t *testing.T) {
 	t.Run("websocket on the same port", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		ws, _, err := websocket.Dial(ctx, wsURL(v), &websocket.DialOptions{Subprotocols: []string{"chat"}})
+		ws, _, err := websocket.Dial(ctx, lwstest.WS(v), &websocket.DialOptions{Subprotocols: []string{"chat"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func TestRawFallbackErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := lws.New(quiet())
+			c := lws.New(lwstest.Quiet())
 			var err error
 			for i, o := range tt.opts {
 				_, err = c.NewVhost(o)
@@ -131,7 +132,7 @@ func TestRawFallbackErrors(t *testing.T) {
 // silently replace the first.
 func TestRawFallbackJoinByAddress(t *testing.T) {
 	protos := []*lws.Protocol{rawEchoProtocol("raw-echo", "", nil)}
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	a, err := c.NewVhost(lws.VhostOptions{Name: "a", Listen: "127.0.0.1:0", Protocols: protos,
 		RawFallback: &lws.RawFallback{Protocol: "raw-echo"}})
 	if err != nil {

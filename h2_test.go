@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
 )
 
@@ -46,7 +47,7 @@ func TestHTTP2Settings(t *testing.T) {
 		MaxReadFrameSize:          1 << 20,
 		MaxReceiveBufferPerStream: 256 << 10,
 	}
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	h2c, err := c.NewVhost(lws.VhostOptions{Name: "h2c", Listen: "127.0.0.1:0", HTTP: nameHandler("h2c"),
 		Listener: &lws.ListenerOptions{H2C: true, HTTP2: settings}})
 	if err != nil {
@@ -58,7 +59,7 @@ func TestHTTP2Settings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 
 	check := func(t *testing.T, got map[http2.SettingID]uint32) {
 		t.Helper()
@@ -95,7 +96,7 @@ func TestHTTP2Settings(t *testing.T) {
 }
 
 func TestH2CAndHTTP1OnOneListener(t *testing.T) {
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x"),
 		Listener: &lws.ListenerOptions{H2C: true}})
 	if err != nil {
@@ -105,7 +106,7 @@ func TestH2CAndHTTP1OnOneListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	h2cOnly := &http.Transport{Protocols: new(http.Protocols)}
 	h2cOnly.Protocols.SetUnencryptedHTTP2(true)
 	defer h2cOnly.CloseIdleConnections()
@@ -146,14 +147,14 @@ func TestH2CAndHTTP1OnOneListener(t *testing.T) {
 
 func TestDisableHTTP2(t *testing.T) {
 	cert := testcert.New(t, testcert.ECDSA, "127.0.0.1")
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x"),
 		Listener: &lws.ListenerOptions{DisableHTTP2: true},
 		TLS:      &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: cert.Pool}, ForceAttemptHTTP2: true}
 	defer tr.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Get(v.URL())

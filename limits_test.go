@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -72,12 +73,12 @@ func served(nc net.Conn) bool {
 }
 
 func TestMaxConns(t *testing.T) {
-	c := lws.New(&lws.Options{Logger: quiet().Logger, MaxConns: 3})
+	c := lws.New(&lws.Options{Logger: lwstest.Quiet().Logger, MaxConns: 3})
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{echo.Protocol}, HTTP: nameHandler("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	echoOK := func(ws *websocket.Conn, msg string) error {
@@ -92,7 +93,7 @@ func TestMaxConns(t *testing.T) {
 	}
 	var conns []*websocket.Conn
 	for i := range 3 {
-		ws, _, err := websocket.Dial(ctx, wsURL(v), nil)
+		ws, _, err := websocket.Dial(ctx, lwstest.WS(v), nil)
 		if err != nil {
 			t.Fatalf("connection %d: %v", i, err)
 		}
@@ -102,7 +103,7 @@ func TestMaxConns(t *testing.T) {
 		}
 		conns = append(conns, ws)
 	}
-	if _, _, err := websocket.Dial(ctx, wsURL(v), nil); err == nil {
+	if _, _, err := websocket.Dial(ctx, lwstest.WS(v), nil); err == nil {
 		t.Fatal("a 4th WebSocket got through MaxConns 3")
 	}
 	if !refused(t, v.Addr().String(), nil) {
@@ -124,12 +125,12 @@ func TestMaxConns(t *testing.T) {
 }
 
 func TestMaxConnsPerIP(t *testing.T) {
-	c := lws.New(&lws.Options{Logger: quiet().Logger, MaxConnsPerIP: 2})
+	c := lws.New(&lws.Options{Logger: lwstest.Quiet().Logger, MaxConnsPerIP: 2})
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	addr := v.Addr().String()
 	one, two := net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 2)
 	a := held(t, addr, one)
@@ -165,12 +166,12 @@ func TestDefaultMaxConns(t *testing.T) {
 // rest are dropped, and nothing hangs.
 func TestManyConnectionsFromOneIP(t *testing.T) {
 	const limit, tries = 8, 40
-	c := lws.New(&lws.Options{Logger: quiet().Logger, MaxConnsPerIP: limit, MaxRequestsPerIP: 2})
+	c := lws.New(&lws.Options{Logger: lwstest.Quiet().Logger, MaxConnsPerIP: limit, MaxRequestsPerIP: 2})
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	type result struct {
 		nc     net.Conn
 		served bool

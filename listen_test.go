@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 )
 
 // sockopts answers with socket options of the accepted connection it runs
@@ -92,13 +93,13 @@ func TestKeepAliveOnAcceptedSockets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := lws.New(quiet())
+			c := lws.New(lwstest.Quiet())
 			v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: sockopts,
 				Listener: &lws.ListenerOptions{KeepAlive: tt.ka}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			running(t, c)
+			lwstest.Run(t, c)
 			if got := httpGet(t, v.URL()); !strings.HasPrefix(got, tt.want) {
 				t.Fatalf("%s, want %s", got, tt.want)
 			}
@@ -108,7 +109,7 @@ func TestKeepAliveOnAcceptedSockets(t *testing.T) {
 
 func TestBindToDevice(t *testing.T) {
 	t.Run("lo", func(t *testing.T) {
-		c := lws.New(quiet())
+		c := lws.New(lwstest.Quiet())
 		v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: sockopts,
 			Listener: &lws.ListenerOptions{Interface: "lo", BindToDevice: true}})
 		if os.Geteuid() != 0 {
@@ -121,13 +122,13 @@ func TestBindToDevice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		running(t, c)
+		lwstest.Run(t, c)
 		if got := httpGet(t, v.URL()); !strings.Contains(got, `device="lo"`) {
 			t.Fatalf("accepted socket: %s", got)
 		}
 	})
 	t.Run("no such device", func(t *testing.T) {
-		c := lws.New(quiet())
+		c := lws.New(lwstest.Quiet())
 		_, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0",
 			Listener: &lws.ListenerOptions{Interface: "nosuchdev0", BindToDevice: true}})
 		if err == nil || !errors.Is(err, lws.ErrBindToDevice) || !strings.Contains(err.Error(), `"nosuchdev0"`) {
@@ -138,7 +139,7 @@ func TestBindToDevice(t *testing.T) {
 		}
 	})
 	t.Run("interface address", func(t *testing.T) {
-		c := lws.New(quiet())
+		c := lws.New(lwstest.Quiet())
 		v, err := c.NewVhost(lws.VhostOptions{Listen: ":0", HTTP: nameHandler("lo"),
 			Listener: &lws.ListenerOptions{Interface: "lo"}})
 		if err != nil {
@@ -148,7 +149,7 @@ func TestBindToDevice(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `"nosuchdev0"`) {
 			t.Fatalf("got %v", err)
 		}
-		running(t, c)
+		lwstest.Run(t, c)
 		if ip := v.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 			t.Fatalf("listening on %v, want lo's address", v.Addr())
 		}
@@ -159,12 +160,12 @@ func TestBindToDevice(t *testing.T) {
 }
 
 func TestSlowlorisIsCutOff(t *testing.T) {
-	c := lws.New(&lws.Options{Logger: quiet().Logger, ReadHeaderTimeout: 300 * time.Millisecond})
+	c := lws.New(&lws.Options{Logger: lwstest.Quiet().Logger, ReadHeaderTimeout: 300 * time.Millisecond})
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	nc, err := net.Dial("tcp", v.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -203,12 +204,12 @@ func TestSlowlorisIsCutOff(t *testing.T) {
 }
 
 func TestMaxHeaderBytes(t *testing.T) {
-	c := lws.New(&lws.Options{Logger: quiet().Logger, MaxHeaderBytes: 4096})
+	c := lws.New(&lws.Options{Logger: lwstest.Quiet().Logger, MaxHeaderBytes: 4096})
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	for _, tt := range []struct {
 		size int
 		want int
@@ -228,7 +229,7 @@ func TestMaxHeaderBytes(t *testing.T) {
 }
 
 func TestListenerOptionsShared(t *testing.T) {
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	opts := &lws.ListenerOptions{H2C: true}
 	a, err := c.NewVhost(lws.VhostOptions{Name: "a", Listen: "127.0.0.1:0", Listener: opts})
 	if err != nil {

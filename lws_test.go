@@ -20,6 +20,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/mux"
 )
 
@@ -53,27 +54,6 @@ func namedProtocol(name string) *lws.Protocol {
 	}
 }
 
-// running starts ctx.Run and stops it when the test ends, checking it
-// returned nil.
-func running(t *testing.T, c *lws.Context) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-}
-
-func quiet() *lws.Options {
-	return &lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)}
-}
-
-func wsURL(v *lws.Vhost) string { return "ws" + strings.TrimPrefix(v.URL(), "http") }
-
 func ask(t *testing.T, url string, opts *websocket.DialOptions) (string, *http.Response, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -92,7 +72,7 @@ func ask(t *testing.T, url string, opts *websocket.DialOptions) (string, *http.R
 }
 
 func TestSubprotocolSelection(t *testing.T) {
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:          "127.0.0.1:0",
 		Protocols:       []*lws.Protocol{namedProtocol("first"), namedProtocol("second"), namedProtocol("third")},
@@ -101,7 +81,7 @@ func TestSubprotocolSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	tests := []struct {
 		name    string
 		offer   []string
@@ -115,7 +95,7 @@ func TestSubprotocolSelection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, resp, err := ask(t, wsURL(v), &websocket.DialOptions{Subprotocols: tt.offer})
+			got, resp, err := ask(t, lwstest.WS(v), &websocket.DialOptions{Subprotocols: tt.offer})
 			if tt.wantErr != 0 {
 				if err == nil || resp == nil || resp.StatusCode != tt.wantErr {
 					t.Fatalf("got %q, %v; want HTTP %d", got, err, tt.wantErr)
@@ -134,20 +114,20 @@ func TestSubprotocolSelection(t *testing.T) {
 }
 
 func TestDefaultIsFirstProtocol(t *testing.T) {
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0",
 		Protocols: []*lws.Protocol{namedProtocol("first"), namedProtocol("second")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
-	if got, _, err := ask(t, wsURL(v), nil); err != nil || got != "first" {
+	lwstest.Run(t, c)
+	if got, _, err := ask(t, lwstest.WS(v), nil); err != nil || got != "first" {
 		t.Fatalf("got %q, %v", got, err)
 	}
 }
 
 func TestOriginChecking(t *testing.T) {
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	strict, err := c.NewVhost(lws.VhostOptions{Name: "strict", Listen: "127.0.0.1:0",
 		Protocols: []*lws.Protocol{namedProtocol("p")}})
 	if err != nil {
@@ -158,7 +138,7 @@ func TestOriginChecking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	origin := func(o string) *websocket.DialOptions {
 		return &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {o}}}
 	}
@@ -175,7 +155,7 @@ func TestOriginChecking(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, resp, err := ask(t, wsURL(tt.v), origin(tt.origin))
+			_, resp, err := ask(t, lwstest.WS(tt.v), origin(tt.origin))
 			if tt.ok && err != nil {
 				body := ""
 				if resp != nil {
@@ -195,7 +175,7 @@ func TestCompressionPerProtocolAndConnection(t *testing.T) {
 	zip := namedProtocol("zip")
 	zip.Compression = mux.Compression{Mode: mux.CompressionContextTakeover}
 	plain := namedProtocol("plain")
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{zip, plain},
 		BeforeAccept: func(r *http.Request, p *mux.Protocol, s *mux.AcceptSettings) error {
 			if r.URL.Query().Get("deflate") == "off" {
@@ -209,7 +189,7 @@ func TestCompressionPerProtocolAndConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	tests := []struct {
 		proto, query string
 		wantExt      bool
@@ -222,7 +202,7 @@ func TestCompressionPerProtocolAndConnection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.proto+tt.query, func(t *testing.T) {
-			_, resp, err := ask(t, wsURL(v)+"/"+tt.query, &websocket.DialOptions{
+			_, resp, err := ask(t, lwstest.WS(v)+"/"+tt.query, &websocket.DialOptions{
 				Subprotocols: []string{tt.proto}, CompressionMode: websocket.CompressionContextTakeover})
 			if tt.wantStatus != 0 {
 				if resp == nil || resp.StatusCode != tt.wantStatus {
@@ -260,7 +240,7 @@ func TestRequestWritableAllAndShutdown(t *testing.T) {
 		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return counter{&writes} },
 		Destroy:    func(*lws.VhostProtocol) { destroyed.Add(1) },
 	}
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{p}})
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +254,7 @@ func TestRequestWritableAllAndShutdown(t *testing.T) {
 	defer dcancel()
 	var clients []*websocket.Conn
 	for range 5 {
-		wc, _, err := websocket.Dial(dctx, wsURL(v), nil)
+		wc, _, err := websocket.Dial(dctx, lwstest.WS(v), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,13 +320,13 @@ func TestWakeIsSerializedAndCoalesced(t *testing.T) {
 	}
 	a, b := namedProtocol("a"), namedProtocol("b")
 	a.Wake, b.Wake = wake, wake
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	for _, name := range []string{"one", "two"} {
 		if _, err := c.NewVhost(lws.VhostOptions{Name: name, Protocols: []*lws.Protocol{a, b}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	var wg sync.WaitGroup
 	for range 100 {
 		wg.Go(c.Wake)
@@ -364,7 +344,7 @@ func TestWakeIsSerializedAndCoalesced(t *testing.T) {
 }
 
 func TestNewVhostErrors(t *testing.T) {
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	p := namedProtocol("p")
 	tests := []struct {
 		name string

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 )
 
 // TestRunEdgeCases runs Contexts in odd states: no vhosts, a context ended
@@ -20,7 +21,7 @@ func TestRunEdgeCases(t *testing.T) {
 		return ctx
 	}
 	t.Run("no vhosts", func(t *testing.T) {
-		c := lws.New(quiet())
+		c := lws.New(lwstest.Quiet())
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- c.Run(ctx) }()
@@ -31,7 +32,7 @@ func TestRunEdgeCases(t *testing.T) {
 		}
 	})
 	t.Run("ended context", func(t *testing.T) {
-		c := lws.New(quiet())
+		c := lws.New(lwstest.Quiet())
 		v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{rawEchoProtocol("raw-echo", "", nil)}})
 		if err != nil {
 			t.Fatal(err)
@@ -112,7 +113,7 @@ func TestNewVhostFailureLeavesPortFree(t *testing.T) {
 			addr := probe.Addr().String()
 			probe.Close()
 			tt.o.Listen = addr
-			if _, err := lws.New(quiet()).NewVhost(tt.o); err == nil {
+			if _, err := lws.New(lwstest.Quiet()).NewVhost(tt.o); err == nil {
 				t.Fatal("NewVhost succeeded")
 			}
 			if inits != destroys {

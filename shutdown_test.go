@@ -11,6 +11,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/lwstest"
 )
 
 // closedSession records when its connection's Closed runs.
@@ -42,7 +43,7 @@ func TestShutdownTimeoutCutsConnectionsOff(t *testing.T) {
 		},
 		Destroy: func(*lws.VhostProtocol) { record("destroy") },
 	}
-	o := quiet()
+	o := lwstest.Quiet()
 	o.ShutdownTimeout = 200 * time.Millisecond
 	c := lws.New(o)
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{p}})
@@ -60,7 +61,7 @@ func TestShutdownTimeoutCutsConnectionsOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	req, _ := http.NewRequest("GET", wsURL(v)+"/", nil)
+	req, _ := http.NewRequest("GET", lwstest.WS(v)+"/", nil)
 	req.Header.Set("Upgrade", "websocket")
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Sec-WebSocket-Version", "13")

@@ -19,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
 	"github.com/golws/lws/plugins/echo"
 )
@@ -107,7 +108,7 @@ func TestTLSVhostBySNI(t *testing.T) {
 	cats := testcert.New(t, testcert.ECDSA, "cats.abc.test", "*.cats.abc.test")
 	mem := testcert.New(t, testcert.RSA, "mem.test")
 	ev := newEvents()
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	var hellos sync.Map
 	vhosts := []lws.VhostOptions{
 		{Name: "default", TLS: &lws.TLSOptions{CertFile: def.CertFile, KeyFile: def.KeyFile, OnHandshake: ev.add}},
@@ -138,7 +139,7 @@ func TestTLSVhostBySNI(t *testing.T) {
 			}
 		}
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 
 	tests := []struct {
 		sni, host       string
@@ -192,7 +193,7 @@ func TestTLSVhostBySNI(t *testing.T) {
 func TestTLSVerifiedBySNIName(t *testing.T) {
 	a := testcert.New(t, testcert.ECDSA, "a.test")
 	b := testcert.New(t, testcert.ECDSA, "b.test")
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	va, err := c.NewVhost(lws.VhostOptions{Name: "a.test", Listen: "127.0.0.1:0", HTTP: nameHandler("a"),
 		TLS: &lws.TLSOptions{CertFile: a.CertFile, KeyFile: a.KeyFile}})
 	if err != nil {
@@ -202,7 +203,7 @@ func TestTLSVerifiedBySNIName(t *testing.T) {
 		TLS: &lws.TLSOptions{CertFile: b.CertFile, KeyFile: b.KeyFile}}); err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	pool := x509.NewCertPool()
 	pool.AddCert(a.Leaf)
 	pool.AddCert(b.Leaf)
@@ -224,7 +225,7 @@ func TestTLSHandshakeFailureIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	addr := v.Addr().String()
 
 	t.Run("version too old", func(t *testing.T) {
@@ -271,14 +272,14 @@ func TestTLSHandshakeFailureIsReported(t *testing.T) {
 
 func TestTLSCipherSuiteRestriction(t *testing.T) {
 	cert := testcert.New(t, testcert.ECDSA, "x.test")
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x"),
 		TLS: &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}, MaxVersion: tls.VersionTLS12,
 			CipherSuites: []string{"ECDHE-ECDSA-AES128-GCM-SHA256"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	tests := []struct {
 		offer []uint16
 		want  uint16 // 0: refused
@@ -333,7 +334,7 @@ func TestCipherSuites(t *testing.T) {
 func TestTLSConfigErrors(t *testing.T) {
 	cert := testcert.New(t, testcert.ECDSA, "x.test")
 	good := &lws.TLSOptions{CertFile: cert.CertFile, KeyFile: cert.KeyFile}
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	plain, err := c.NewVhost(lws.VhostOptions{Name: "plain", Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -368,18 +369,18 @@ func TestTLSConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 }
 
 func TestWebSocketAndH2OnOneTLSListener(t *testing.T) {
 	cert := testcert.New(t, testcert.ECDSA, "127.0.0.1")
-	c := lws.New(quiet())
+	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{echo.Protocol}, HTTP: nameHandler("x"),
 		TLS: &lws.TLSOptions{CertFile: cert.CertFile, KeyFile: cert.KeyFile}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	running(t, c)
+	lwstest.Run(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 

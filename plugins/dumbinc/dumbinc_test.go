@@ -3,9 +3,7 @@ package dumbinc_test
 import (
 	"context"
 	"errors"
-	"io"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/plugins/dumbinc"
 )
 
@@ -20,21 +19,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func serve(t *testing.T) string {
 	t.Helper()
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
-	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{lws.Plugin(dumbinc.Name)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	return "ws" + strings.TrimPrefix(v.URL(), "http")
+	return lwstest.WS(lwstest.Serve(t, lws.VhostOptions{Protocols: []*lws.Protocol{lws.Plugin(dumbinc.Name)}}))
 }
 
 func next(t *testing.T, ctx context.Context, c *websocket.Conn) int {

@@ -3,8 +3,6 @@ package echo_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -20,23 +19,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestEchoKeepsTypeAndStreamsLargeMessages checks echo of every size class
 // around the rx buffer, and that a message larger than it comes back whole.
 func TestEchoKeepsTypeAndStreamsLargeMessages(t *testing.T) {
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
-	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{echo.Protocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(rctx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	v := lwstest.Serve(t, lws.VhostOptions{Protocols: []*lws.Protocol{echo.Protocol}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(v.URL(), "http"), &websocket.DialOptions{Subprotocols: []string{echo.Name}})
+	ws, _, err := websocket.Dial(ctx, lwstest.WS(v), &websocket.DialOptions{Subprotocols: []string{echo.Name}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,30 +11,18 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testwait"
 	"github.com/golws/lws/plugins/mirror"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// serve runs a context with the mirror protocol and returns its ws:// URL.
+// serve runs a vhost with the mirror protocol and returns its ws:// URL.
 func serve(t *testing.T) (string, *lws.Vhost) {
 	t.Helper()
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
-	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{mirror.Protocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-	return "ws" + strings.TrimPrefix(v.URL(), "http"), v
+	v := lwstest.Serve(t, lws.VhostOptions{Protocols: []*lws.Protocol{mirror.Protocol}})
+	return lwstest.WS(v), v
 }
 
 func join(t *testing.T, ctx context.Context, url string) *websocket.Conn {

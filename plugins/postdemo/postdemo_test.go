@@ -2,7 +2,6 @@ package postdemo_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/mux"
 	"github.com/golws/lws/plugins/postdemo"
 )
@@ -31,30 +31,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // /formtest, until the test ends. It returns the vhost's URL and binding.
 func serve(t *testing.T) (string, *lws.VhostProtocol) {
 	t.Helper()
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
-	v, err := c.NewVhost(lws.VhostOptions{
-		Listen:    "127.0.0.1:0",
+	v := lwstest.Serve(t, lws.VhostOptions{
 		Protocols: []*lws.Protocol{postdemo.Protocol},
 		Mounts:    []mux.Mount{lws.CallbackMount("/formtest", postdemo.Name)},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		http.DefaultClient.CloseIdleConnections()
-		stop()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Error(err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("Run did not end within 15 s")
-		}
-	})
+	// Cleanups run last-first: idle keep-alive connections go before Run stops.
+	t.Cleanup(http.DefaultClient.CloseIdleConnections)
 	return v.URL(), v.Protocol(postdemo.Name)
 }
 

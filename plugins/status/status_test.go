@@ -3,7 +3,6 @@ package status_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/plugins/echo"
 	"github.com/golws/lws/plugins/status"
 )
@@ -19,24 +19,10 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestReportsLiveConnections(t *testing.T) {
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
-	v, err := c.NewVhost(lws.VhostOptions{Name: "main", Listen: "127.0.0.1:0",
-		Protocols: []*lws.Protocol{status.Protocol, echo.Protocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(rctx) }()
-	defer func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	v := lwstest.Serve(t, lws.VhostOptions{Name: "main", Protocols: []*lws.Protocol{status.Protocol, echo.Protocol}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	url := "ws" + strings.TrimPrefix(v.URL(), "http")
+	url := lwstest.WS(v)
 	e, _, err := websocket.Dial(ctx, url+"/echo-path", &websocket.DialOptions{Subprotocols: []string{echo.Name},
 		HTTPHeader: map[string][]string{"User-Agent": {"status-test"}}})
 	if err != nil {
