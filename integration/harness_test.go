@@ -56,13 +56,35 @@ func exampleAt(t *testing.T, name, addr string, args ...string) (string, func())
 	return urls[0], stop
 }
 
-// startExample builds the examples once, starts the program name on addr
-// and waits for the n URLs it prints. stop interrupts it (then kills it) and is also
-// called when the test ends.
+// startExample starts the program name on addr and waits for the n URLs
+// it prints. stop interrupts it (then kills it) and is also called when the
+// test ends.
 func startExample(t *testing.T, name, addr string, n int, args ...string) (urls []string, stop func()) {
 	t.Helper()
+	lines, stop := launch(t, name, append([]string{"-addr", addr}, args...)...)
+	for range n {
+		urls = append(urls, expectLine(t, lines, "listening on "))
+	}
+	return urls, stop
+}
+
+// program starts the example name with args and returns what follows
+// "listening on " in its output, and the lines it prints after that. It is
+// stopped (SIGINT, and it must exit cleanly) when the test ends.
+func program(t *testing.T, name string, args ...string) (string, <-chan string) {
+	t.Helper()
+	lines, _ := launch(t, name, args...)
+	return expectLine(t, lines, "listening on "), lines
+}
+
+// launch builds the examples once and starts the program name with args.
+// Its output lines arrive on lines (dropped when nobody reads them). stop
+// interrupts it, then kills it if it lingers, and fails the test unless it
+// exits cleanly; it is also called when the test ends.
+func launch(t *testing.T, name string, args ...string) (lines <-chan string, stop func()) {
+	t.Helper()
 	buildExamples(t)
-	cmd := exec.Command(filepath.Join(binDir, name), append([]string{"-addr", addr}, args...)...)
+	cmd := exec.Command(filepath.Join(binDir, name), args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +93,17 @@ func startExample(t *testing.T, name, addr string, n int, args ...string) (urls 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	out := make(chan string, 64)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case out <- sc.Text():
+			default: // nobody is looking for more lines
+			}
+		}
+	}()
 	var stopOnce sync.Once
 	stop = func() {
 		stopOnce.Do(func() {
@@ -90,28 +123,41 @@ func startExample(t *testing.T, name, addr string, n int, args ...string) (urls 
 		})
 	}
 	t.Cleanup(stop)
-	found := make(chan string, n)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				select {
-				case found <- u:
-				default:
-				}
-			}
+	return out, stop
+}
+
+// buildExamples builds the example programs once per test run.
+func buildExamples(t *testing.T) {
+	t.Helper()
+	buildOnce.Do(func() {
+		out, err := exec.Command("go", "build", "-o", binDir+"/", "../examples/...").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("%s", out)
 		}
-	}()
+	})
+	if buildErr != nil {
+		t.Fatalf("building examples: %v", buildErr)
+	}
+}
+
+// expectLine waits for a line that starts with prefix and returns the rest.
+func expectLine(t *testing.T, lines <-chan string, prefix string) string {
+	t.Helper()
 	timeout := time.After(10 * time.Second)
-	for len(urls) < n {
+	for {
 		select {
-		case u := <-found:
-			urls = append(urls, u)
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("output ended before a line %q", prefix)
+			}
+			if rest, found := strings.CutPrefix(l, prefix); found {
+				return rest
+			}
 		case <-timeout:
-			t.Fatalf("%s printed %d of %d URLs within 10 s", name, len(urls), n)
+			t.Fatalf("no line %q within 10 s", prefix)
 		}
 	}
-	return urls, stop
 }
 
 // python is the interpreter that sees Debian's python3-websockets.
