@@ -59,7 +59,7 @@ func (h *Client) dialWebSocket() (*conn.Conn, error) {
 
 	ctx, cancel := context.WithTimeoutCause(h.ctx, o.Timeout, errConnectTimeout)
 	defer cancel()
-	ws, resp, err := websocket.Dial(ctx, o.URL, &websocket.DialOptions{
+	t, resp, err := conn.DialWebSocket(ctx, o.URL, &websocket.DialOptions{
 		HTTPClient:           &http.Client{Transport: tr},
 		HTTPHeader:           header,
 		Subprotocols:         subprotocols,
@@ -79,9 +79,9 @@ func (h *Client) dialWebSocket() (*conn.Conn, error) {
 		URL:         h.url,
 		Host:        h.url.Host,
 		RemoteAddr:  remote,
-		Subprotocol: ws.Subprotocol(),
+		Subprotocol: resp.Header.Get("Sec-WebSocket-Protocol"),
 	}
-	return h.start(&wsClient{conn.NewWebSocket(ws), h}, info, resp)
+	return h.start(&wsClient{t, h}, info, resp)
 }
 
 // compressionMode maps a mux.CompressionMode to coder/websocket's.

@@ -1,9 +1,6 @@
 package conn
 
 import (
-	"context"
-	"errors"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,16 +23,17 @@ var lastID atomic.Uint64
 // safe from any goroutine and never block. Write and WriteFragment are legal
 // only inside the Session's Writeable callback.
 type Conn struct {
-	t    Transport
-	sess Session
-	info *Info
-	id   uint64
-	cfg  settings
+	t      Transport
+	sender Sender // t, when it can send without waiting; else nil
+	sess   Session
+	info   *Info
+	id     uint64
+	cfg    settings
 
 	// Signals and channels between the goroutines.
 	rx         flow.Gate
-	rxOffs     atomic.Uint64 // times rx was turned off: a pong may wait unread
-	wantWrite  flow.Signal   // RequestWritable → whoever owns the connection
+	wantWrite  flow.Signal   // RequestWritable, or tx drained → service
+	flushReq   flow.Signal   // output waits to be flushed → service
 	wake       flow.Signal   // an end was asked for → service
 	readerExit chan struct{} // closed by the reader when it returns
 	done       chan struct{} // closed by the service when the connection ends
@@ -43,19 +41,31 @@ type Conn struct {
 	writeState atomic.Int32 // notWriteable, writeable or wrote
 
 	// Owned by the reader goroutine.
-	buf   *[]byte
-	getRx func() []byte // c.buffer, made once: a method value per read would allocate
+	buf     *[]byte
+	getRx   func() []byte // c.buffer, made once: a method value per read would allocate
+	msgSize int64         // bytes of the message being received
+	reading atomic.Bool   // the reader waits in ReadChunk
+	closing atomic.Bool   // teardown: input is read and dropped until the transport ends
 
-	// own is the ownership token: callbacks run, and the transport is
-	// written, only by the goroutine holding it. The service goroutine
-	// holds it for Established, requested writeables and the close; the
-	// reader takes it to deliver a chunk straight to Receive (and the
-	// writeable Receive asks for), saving a goroutine switch per message.
-	own      sync.Mutex
-	stopped  bool        // guarded by own: no more callbacks
-	owned    atomic.Bool // own is held: a request need not wake the service
-	wantW    atomic.Bool // a writeable has been asked for and not yet given
-	fragType MessageType // guarded by own: message in flight, 0 if none
+	// own is the ownership token: callbacks run only in the goroutine
+	// holding it. The service goroutine holds it for Established, requested
+	// writeables and the close; the reader takes it to deliver a chunk
+	// straight to Receive (and the writeable Receive asks for), saving a
+	// goroutine switch per message.
+	own     sync.Mutex
+	stopped bool        // guarded by own: no more callbacks
+	owned   atomic.Bool // own is held: a request need not wake the service
+	wantW   atomic.Bool // a writeable has been asked for and not yet given
+
+	// The write side. Every write to the transport happens under txMu, so
+	// writes from any goroutine are serialized; busy is set while output
+	// waits for the service goroutine to flush it, and no Writeable runs
+	// until it has drained (the credit of invariant 3).
+	txMu     sync.Mutex
+	busy     atomic.Bool  // written under txMu
+	fragType MessageType  // guarded by txMu: message in flight, 0 if none
+	held     func() error // guarded by txMu: a write kept for a transport that is not a Sender
+	heldBuf  *[]byte      // the copy held writes
 
 	mu         sync.Mutex // guards the fields below
 	cause      error      // why the connection is ending; first one wins
@@ -63,6 +73,8 @@ type Conn struct {
 	timeout    *time.Timer
 	graceTimer *time.Timer
 	pingTimer  *time.Timer
+	pongTimer  *time.Timer
+	pingHeard  uint64 // what the transport had heard when the last ping went
 	pings      sync.WaitGroup
 
 	value atomic.Value
@@ -71,7 +83,8 @@ type Conn struct {
 // Start runs a new connection over t: it calls newSession (in the caller's
 // goroutine) to make the connection's Session, then starts the reader and
 // service goroutines and returns. info may be nil. If opts.Set is shutting
-// down, Start aborts t and returns ErrClosed.
+// down, Start aborts t and returns ErrClosed; if newSession panics, Start
+// aborts t, logs the panic and returns it as a *PanicError.
 func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Options) (*Conn, error) {
 	if info == nil {
 		info = &Info{}
@@ -82,18 +95,26 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		id:         lastID.Add(1),
 		cfg:        opts.settings(),
 		wantWrite:  flow.NewSignal(),
+		flushReq:   flow.NewSignal(),
 		wake:       flow.NewSignal(),
 		readerExit: make(chan struct{}),
 		done:       make(chan struct{}),
 	}
+	c.sender, _ = t.(Sender)
 	if c.cfg.set != nil && !c.cfg.set.add(c) {
 		t.Abort()
 		return nil, ErrClosed
 	}
 	c.getRx = c.buffer
-	c.sess = newSession(c)
-	if c.sess == nil {
-		c.sess = NopSession{}
+	if err := c.newSession(newSession); err != nil {
+		t.Abort()
+		if c.cfg.set != nil {
+			c.cfg.set.remove(c)
+		}
+		return nil, err
+	}
+	if n, ok := t.(OutputNotifier); ok {
+		n.NotifyOutput(c.outputWaits)
 	}
 	if _, ok := t.(Pinger); ok && c.cfg.pingInterval > 0 {
 		// Under mu: the first ping may run before AfterFunc returns, and
@@ -150,9 +171,6 @@ func (c *Conn) RequestWritable() {
 // Receive callback runs and the reader stops reading the transport after at
 // most the one chunk it holds, so the peer's sends stall.
 func (c *Conn) SetRx(on bool) {
-	if !on {
-		c.rxOffs.Add(1)
-	}
 	c.rx.Set(on)
 }
 
@@ -160,16 +178,21 @@ func (c *Conn) SetRx(on bool) {
 func (c *Conn) RxOn() bool { return c.rx.IsOpen() }
 
 // Write sends p as a whole message of type typ. It is legal once per
-// Writeable callback and nowhere else; it returns once the transport has
-// accepted p, after which p may be reused.
+// Writeable callback and nowhere else. It never waits for the peer: what
+// the transport cannot take at once is kept by the engine (the unsent part
+// of this one message) and the next Writeable comes once it has gone out.
+// p may be reused when Write returns.
 func (c *Conn) Write(typ MessageType, p []byte) error {
 	return c.WriteFragment(typ, p, true)
 }
 
 // WriteFragment sends p as the next fragment of a message of type typ;
 // final ends the message. The fragments of one message go out over several
-// Writeable callbacks, one per callback, all with the same type.
+// Writeable callbacks, one per callback, all with the same type; each is on
+// its way to the peer when the call returns.
 func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
 	if err := c.takeWrite(); err != nil {
 		return err
 	}
@@ -180,14 +203,24 @@ func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
 	if final {
 		c.fragType = 0
 	}
-	return c.t.Write(typ, p, final)
+	if c.sender != nil {
+		pending, err := c.sender.Send(typ, p, final)
+		if pending {
+			c.markBusy()
+		}
+		return err
+	}
+	b := getBuffer(len(p))
+	copy(*b, p)
+	c.hold(b, func() error { return c.t.Write(typ, *b, final) })
+	return nil
 }
 
-// takeWrite uses the one write a Writeable callback permits. Go has no
-// cheap goroutine identity, so a write another goroutine makes while a
-// Writeable callback runs takes that callback's permission (its own write
-// then fails with ErrBackToBack); writes at any other time fail with
-// ErrNotWriteable.
+// takeWrite uses the one write a Writeable callback permits; the caller
+// holds txMu. A write another goroutine makes while a Writeable callback
+// runs takes that callback's permission (its own write then fails with
+// ErrBackToBack) and is serialized with it; writes at any other time fail
+// with ErrNotWriteable.
 func (c *Conn) takeWrite() error {
 	if !c.writeState.CompareAndSwap(writeable, wrote) {
 		if c.writeState.Load() == wrote {
@@ -243,49 +276,6 @@ func (c *Conn) abort(cause error) {
 	c.mu.Unlock()
 	c.t.Abort()
 	c.wake.Notify()
-}
-
-// ping runs on a timer goroutine: it pings the peer and aborts the
-// connection when no pong comes in time.
-func (c *Conn) ping() {
-	c.mu.Lock()
-	if c.ending {
-		c.mu.Unlock()
-		return
-	}
-	c.pings.Add(1)
-	c.mu.Unlock()
-	defer c.pings.Done()
-
-	if c.rx.IsOpen() {
-		offs := c.rxOffs.Load()
-		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.pongTimeout)
-		err := c.t.(Pinger).Ping(ctx)
-		timedOut := ctx.Err() != nil // before cancel, which sets ctx.Err too
-		cancel()
-		switch {
-		case err == nil:
-		case timedOut && (!c.rx.IsOpen() || c.rxOffs.Load() != offs):
-			// Rx went off during the wait: the pong may have come and
-			// wait unread. Pings pause while rx is off; try again later.
-		case timedOut:
-			c.abort(ErrPongTimeout)
-			return
-		case errors.Is(err, net.ErrClosed):
-			// The connection was closed under the ping by whoever records
-			// why: the reader (the peer's close frame, a read error) or the
-			// engine itself. Recording the ping's failure would hide that.
-			return
-		default:
-			c.abort(err)
-			return
-		}
-	}
-	c.mu.Lock()
-	if !c.ending {
-		c.pingTimer.Reset(c.cfg.pingInterval)
-	}
-	c.mu.Unlock()
 }
 
 // causeOf returns the recorded cause, or err when none is recorded yet.

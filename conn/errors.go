@@ -79,6 +79,10 @@ func closeCodeFor(err error) (StatusCode, string) {
 		return ce.Code, ce.Reason
 	case errors.Is(err, ErrInvalidUTF8):
 		return StatusInvalidPayload, "invalid UTF-8"
+	case errors.Is(err, ErrProtocol):
+		return StatusProtocolError, "protocol error"
+	case errors.Is(err, ErrMessageTooBig):
+		return StatusTooBig, "message too big"
 	}
 	var te *TimeoutError
 	if errors.As(err, &te) {

@@ -2,16 +2,21 @@ package conn_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -199,4 +204,99 @@ func (rc *rawClient) closeCode(t *testing.T) int {
 			return int(binary.BigEndian.Uint16(f.payload))
 		}
 	}
+}
+
+// encodeFrame returns one masked client frame as the bytes writeFrame
+// sends, for tests that send a frame many times or splice raw headers.
+func encodeFrame(fin bool, opcode byte, payload []byte) []byte {
+	b0 := opcode
+	if fin {
+		b0 |= 0x80
+	}
+	hdr := []byte{b0}
+	switch n := len(payload); {
+	case n < 126:
+		hdr = append(hdr, 0x80|byte(n))
+	case n <= 0xFFFF:
+		hdr = append(hdr, 0x80|126, byte(n>>8), byte(n))
+	default:
+		hdr = append(hdr, 0x80|127)
+		hdr = binary.BigEndian.AppendUint64(hdr, uint64(n))
+	}
+	mask := []byte{1, 2, 3, 4}
+	out := append(hdr, mask...)
+	for i, b := range payload {
+		out = append(out, b^mask[i%4])
+	}
+	return out
+}
+
+// waitWithin polls cond until it holds or d has passed, and reports whether
+// it held.
+func waitWithin(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond) // polling interval, not synchronisation
+	}
+	return true
+}
+
+// lockedBuffer is a bytes.Buffer that goroutines may write while the test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// captureSlog sends log/slog's default logger to a buffer until the test
+// ends. slog.SetDefault also redirects the log package's default logger,
+// whose output and flags are put back too.
+func captureSlog(t *testing.T) *lockedBuffer {
+	t.Helper()
+	buf := new(lockedBuffer)
+	prev := slog.Default()
+	logOut, logFlags := log.Writer(), log.Flags()
+	slog.SetDefault(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() {
+		slog.SetDefault(prev)
+		log.SetOutput(logOut)
+		log.SetFlags(logFlags)
+	})
+	return buf
+}
+
+// framesUntilEnd reads frames until the connection ends (EOF, reset) or d
+// passes. It returns the frames read and the error that ended reading; a
+// timeout is reported as an error for which isTimeout holds.
+func (rc *rawClient) framesUntilEnd(d time.Duration) ([]frame, error) {
+	rc.SetReadDeadline(time.Now().Add(d))
+	var frames []frame
+	for {
+		f, err := rc.readFrame()
+		if err != nil {
+			return frames, err
+		}
+		frames = append(frames, f)
+	}
+}
+
+// isTimeout reports whether err is a read deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -1,54 +1,51 @@
 package conn
 
 import (
-	"github.com/coder/websocket"
-
 	"bufio"
-	"errors"
-	"io"
 	"net"
 	"net/http"
-	"os"
-	"syscall"
+	"runtime"
+
+	"github.com/coder/websocket"
 )
 
-// Sizes of what a hijacked WebSocket connection keeps.
-const (
-	// leanReadSize is the pooled buffer a connection reads into while data
-	// arrives; an idle connection holds none.
-	leanReadSize = 4096
-	// leanWriteSize is the write buffer coder/websocket frames messages
-	// in: a frame header and up to 2 KiB of payload go out in one write.
-	leanWriteSize = 2048
-)
+// leanWriteSize is the write buffer handed to code that writes through a
+// connection hijacked by LeanHijacker.
+const leanWriteSize = 2048
 
-// LeanHijacker wraps w so that a WebSocket accepted through it keeps little
-// memory while idle: net/http hands a hijacked connection 8 KiB of bufio
-// buffers for its whole life; through LeanHijacker reading uses a pooled
-// buffer only while data arrives and writing a 2 KiB buffer. Pass the result
-// to websocket.Accept in place of w.
+// LeanHijacker wraps w so that a WebSocket accepted through it by
+// coder/websocket keeps little memory: net/http hands a hijacked connection
+// 8 KiB of bufio buffers for its whole life; through LeanHijacker reading is
+// unbuffered and writing uses 2 KiB. Pass the result to websocket.Accept in
+// place of w. AcceptWebSocket uses it.
 func LeanHijacker(w http.ResponseWriter) http.ResponseWriter {
 	return &leanResponseWriter{ResponseWriter: w}
 }
 
-// AcceptWebSocket upgrades r to a WebSocket through LeanHijacker and
-// returns its transport. Unlike NewWebSocket on a connection accepted
-// elsewhere, this transport holds the socket, so Abort cuts it at once even
-// while a close handshake waits for a peer that does not answer.
+// AcceptWebSocket upgrades r and returns the connection's transport:
+// coder/websocket checks the request and negotiates the subprotocol and
+// permessage-deflate (with opts), then the transport takes the hijacked
+// connection over. The transport holds the socket, so Abort cuts it at once.
 func AcceptWebSocket(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOptions) (*WebSocket, error) {
 	lw := &leanResponseWriter{ResponseWriter: w}
 	ws, err := websocket.Accept(lw, r, opts)
 	if err != nil {
 		return nil, err
 	}
-	t := NewWebSocket(ws)
-	t.nc = lw.conn
-	return t, nil
+	// coder/websocket closes the connection when its Conn is collected;
+	// from here on the connection is the transport's.
+	runtime.SetFinalizer(ws, nil)
+	threshold := 0
+	if opts != nil {
+		threshold = opts.CompressionThreshold
+	}
+	lc := lw.conn
+	return newWebSocket(lc.Conn, lc.Conn, lc.pre, false, negotiatedDeflate(w.Header(), threshold)), nil
 }
 
 type leanResponseWriter struct {
 	http.ResponseWriter
-	conn net.Conn // the hijacked connection, once Hijack has run
+	conn *leanConn // the hijacked connection, once Hijack has run
 }
 
 // Unwrap gives http.ResponseController the wrapped writer.
@@ -67,27 +64,14 @@ func (w *leanResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		b, _ := brw.Reader.Peek(n)
 		lc.pre = append([]byte(nil), b...)
 	}
-	if sc, ok := nc.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			lc.rc = rc
-			lc.rawRead = lc.readRaw
-		}
-	}
 	return lc, bufio.NewReadWriter(bufio.NewReaderSize(lc, 16), bufio.NewWriterSize(lc, leanWriteSize)), nil
 }
 
-// leanConn reads without holding a buffer while it waits: it waits for the
-// socket to be readable, then reads into a pooled buffer that goes back to
-// the pool as soon as it has been consumed. Reads are made by one goroutine
-// at a time (coder/websocket's read lock).
+// leanConn replays the bytes net/http had buffered, then reads the
+// connection.
 type leanConn struct {
 	net.Conn
-	rc      syscall.RawConn // nil: no raw access (TLS), read directly
-	rawRead func(fd uintptr) bool
-	pre     []byte  // bytes read by net/http before the hijack
-	buf     *[]byte // pooled; nil when nothing is buffered
-	r, w    int
-	err     error // of the last raw read
+	pre []byte
 }
 
 func (c *leanConn) Read(p []byte) (int, error) {
@@ -96,50 +80,5 @@ func (c *leanConn) Read(p []byte) (int, error) {
 		c.pre = c.pre[n:]
 		return n, nil
 	}
-	if c.buf == nil {
-		if c.rc == nil || len(p) >= leanReadSize {
-			return c.Conn.Read(p)
-		}
-		c.err = nil
-		if err := c.rc.Read(c.rawRead); err != nil {
-			return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
-		}
-		if c.err != nil {
-			return 0, c.err
-		}
-		if c.buf == nil {
-			return 0, io.EOF
-		}
-	}
-	n := copy(p, (*c.buf)[c.r:c.w])
-	c.r += n
-	if c.r == c.w {
-		putBuffer(c.buf)
-		c.buf = nil
-	}
-	return n, nil
-}
-
-// readRaw is the RawConn.Read callback: it reads what the socket has into
-// a pooled buffer, or gives the buffer back and asks to wait.
-func (c *leanConn) readRaw(fd uintptr) bool {
-	b := getBuffer(leanReadSize)
-	for {
-		n, err := syscall.Read(int(fd), *b)
-		switch {
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case errors.Is(err, syscall.EAGAIN):
-			putBuffer(b)
-			return false // wait until readable, holding nothing
-		case err != nil:
-			putBuffer(b)
-			c.err = os.NewSyscallError("read", err)
-		case n == 0:
-			putBuffer(b) // EOF
-		default:
-			c.buf, c.r, c.w = b, 0, n
-		}
-		return true
-	}
+	return c.Conn.Read(p)
 }

@@ -18,9 +18,10 @@ type Options struct {
 	// Zero means DefaultRxBufferSize.
 	RxBufferSize int
 	// PingInterval, when positive, pings the peer that often (transports
-	// that implement Pinger only) and closes the connection when no pong
-	// arrives within PongTimeout. Pings pause while rx is off, since a pong
-	// cannot be read then. Zero disables pings.
+	// that implement Pinger only) and closes the connection when the peer
+	// was not heard from within PongTimeout of a ping: neither a pong nor
+	// anything else read, nor bytes waiting unread while the engine is not
+	// reading. Pings go on while rx is off. Zero disables pings.
 	PingInterval time.Duration
 	// PongTimeout bounds the wait for a pong. Zero means PingInterval.
 	PongTimeout time.Duration
@@ -28,6 +29,11 @@ type Options struct {
 	// reading, once Close or a timeout has been asked for) before the
 	// transport is aborted. Zero means DefaultCloseGrace.
 	CloseGrace time.Duration
+	// MaxMessageSize, when positive, bounds the size of a received message
+	// (after decompression): a larger one closes the connection with 1009
+	// (ErrMessageTooBig). Zero means no limit: messages arrive in chunks
+	// of RxBufferSize whatever their size.
+	MaxMessageSize int64
 	// Set, if not nil, tracks the connection from Start until it has fully
 	// ended; use it to reach all connections of a protocol and to wait for
 	// them at shutdown.
@@ -40,13 +46,14 @@ type settings struct {
 	pingInterval time.Duration
 	pongTimeout  time.Duration
 	closeGrace   time.Duration
+	maxMessage   int64
 	set          *Set
 }
 
 func (o *Options) settings() settings {
 	var s settings
 	if o != nil {
-		s = settings{o.RxBufferSize, o.PingInterval, o.PongTimeout, o.CloseGrace, o.Set}
+		s = settings{o.RxBufferSize, o.PingInterval, o.PongTimeout, o.CloseGrace, o.MaxMessageSize, o.Set}
 	}
 	if s.rxSize <= 0 {
 		s.rxSize = DefaultRxBufferSize

@@ -1,7 +1,6 @@
 package conn_test
 
 import (
-	"context"
 	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
@@ -15,16 +14,21 @@ import (
 	"github.com/golws/lws/conn"
 )
 
-// pingStub is a stubTransport that answers pings at once.
+// pingStub is a stubTransport whose pings are answered at once.
 type pingStub struct {
 	*stubTransport
 	pings atomic.Int64
 }
 
-func (p *pingStub) Ping(context.Context) error {
+func (p *pingStub) Ping() error {
 	p.pings.Add(1)
 	return nil
 }
+
+// Heard counts each ping as answered.
+func (p *pingStub) Heard() uint64 { return uint64(p.pings.Load()) }
+
+func (p *pingStub) Unread() int { return -1 }
 
 // TestPingTimerArmedBeforeFirstPing checks that a ping timer firing at once
 // (a ping interval shorter than Start takes to return) finds its timer: the
@@ -34,7 +38,7 @@ func TestPingTimerArmedBeforeFirstPing(t *testing.T) {
 	for range 50 {
 		p := &pingStub{stubTransport: newStub()}
 		c, err := conn.Start(p, nil, func(*conn.Conn) conn.Session { return conn.NopSession{} },
-			&conn.Options{PingInterval: time.Nanosecond, PongTimeout: time.Second})
+			&conn.Options{PingInterval: time.Nanosecond, PongTimeout: time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,9 +52,9 @@ func TestPingTimerArmedBeforeFirstPing(t *testing.T) {
 	}
 }
 
-// TestPongBehindRxOff checks that a pong the peer sent in time is not taken
-// for a dead peer when rx is turned off before the reader got to it: pings
-// pause while rx is off, since a pong cannot be read then.
+// TestPongBehindRxOff checks that pongs the peer sends in time are not
+// taken for a dead peer while rx is off and they wait unread behind a
+// message: bytes waiting in the kernel are a sign of life.
 func TestPongBehindRxOff(t *testing.T) {
 	const pongTimeout = 200 * time.Millisecond
 	started := make(chan *conn.Conn, 1)
@@ -70,38 +74,47 @@ func TestPongBehindRxOff(t *testing.T) {
 	rc := dialRaw(t, s, "")
 	sc := <-started
 
-	// Answer the first ping, but only after a message: the reader delivers
-	// the message, rx goes off and the pong waits unread.
-	rc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var ping frame
-	for {
-		f, err := rc.readFrame()
-		if err != nil {
-			t.Fatalf("waiting for a ping: %v", err)
+	// A peer that answers every ping and forwards the other frames.
+	frames := make(chan frame, 16)
+	var pings atomic.Int32
+	go func() {
+		defer close(frames)
+		for {
+			f, err := rc.readFrame()
+			if err != nil {
+				return
+			}
+			if f.opcode == 9 {
+				pings.Add(1)
+				if rc.writeFrame(true, 10, f.payload) != nil {
+					return
+				}
+				continue
+			}
+			frames <- f
 		}
-		if f.opcode == 9 {
-			ping = f
-			break
-		}
-	}
+	}()
+	rc.SetReadDeadline(time.Now().Add(8 * time.Second))
 	if err := rc.writeFrame(true, 2, []byte("one")); err != nil {
-		t.Fatal(err)
-	}
-	if err := rc.writeFrame(true, 10, ping.payload); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-received; got != "one" {
 		t.Fatalf("received %q", got)
 	}
 
-	// Keep rx off well past the pong timeout.
+	// Keep rx off well past the pong timeout: the pongs wait unread.
 	select {
 	case err := <-closed:
-		t.Fatalf("connection closed while rx was off and the pong waited unread: %v", err)
+		t.Fatalf("connection closed while rx was off and the pongs waited unread: %v", err)
+	case f := <-frames:
+		t.Fatalf("unexpected frame %d %q while rx was off", f.opcode, f.payload)
 	case <-time.After(5 * pongTimeout):
 	}
+	if pings.Load() < 2 {
+		t.Fatalf("%d pings while rx was off; pings must go on", pings.Load())
+	}
 
-	// Turned back on, the connection works and pings resume.
+	// Turned back on, the connection works and pings go on.
 	sc.SetRx(true)
 	if err := rc.writeFrame(true, 2, []byte("two")); err != nil {
 		t.Fatal(err)
@@ -115,21 +128,14 @@ func TestPongBehindRxOff(t *testing.T) {
 		t.Fatal("second message not received")
 	}
 	sc.SetRx(true)
-	rc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for pings := 0; pings < 3; {
-		f, err := rc.readFrame()
-		if err != nil {
-			t.Fatalf("reading after rx went back on: %v", err)
-		}
-		switch f.opcode {
-		case 9:
-			pings++
-			if err := rc.writeFrame(true, 10, f.payload); err != nil {
-				t.Fatal(err)
-			}
-		case 8:
-			t.Fatalf("closed after rx went back on: %q", f.payload)
-		}
+	before := pings.Load()
+	waitFor(t, "pings after rx went back on", func() bool { return pings.Load() >= before+3 })
+	select {
+	case err := <-closed:
+		t.Fatalf("closed after rx went back on: %v", err)
+	case f := <-frames:
+		t.Fatalf("unexpected frame %d %q", f.opcode, f.payload)
+	default:
 	}
 }
 
@@ -142,14 +148,14 @@ func TestCompressedFinalBlockChunks(t *testing.T) {
 	set := new(conn.Set)
 	msgs := make(chan []chunkRec, 4)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := websocket.Accept(conn.LeanHijacker(w), r, &websocket.AcceptOptions{
+		ws, err := conn.AcceptWebSocket(w, r, &websocket.AcceptOptions{
 			InsecureSkipVerify: true,
 			CompressionMode:    websocket.CompressionContextTakeover,
 		})
 		if err != nil {
 			return
 		}
-		conn.Start(conn.NewWebSocket(ws), nil, chunkRecorder(msgs), &conn.Options{RxBufferSize: rxSize, Set: set})
+		conn.Start(ws, nil, chunkRecorder(msgs), &conn.Options{RxBufferSize: rxSize, Set: set})
 	}))
 	t.Cleanup(func() {
 		hs.Close()

@@ -3,13 +3,15 @@ package conn
 import "time"
 
 // serve is the service goroutine: it owns the connection. It runs
-// Established, then starts the reader; it runs the Writeable callbacks that
-// RequestWritable asks for from anywhere, and it closes the connection when
-// a callback fails, Close or a timeout asks for the end, or the reader stops.
+// Established, then starts the reader; it flushes output the transport
+// could not take at once, runs the Writeable callbacks that RequestWritable
+// asks for from anywhere once that output has drained, and closes the
+// connection when a callback fails, Close or a timeout asks for the end, or
+// the reader stops.
 func (c *Conn) serve() {
 	if h, ok := c.sess.(EstablishedHandler); ok {
 		c.acquire()
-		if err := h.Established(c); err != nil {
+		if err := c.established(h); err != nil {
 			c.stop(err)
 		}
 		c.release()
@@ -24,12 +26,16 @@ func (c *Conn) serve() {
 // connection is ending.
 func (c *Conn) serveOnce() bool {
 	select {
+	case <-c.flushReq.C():
+		c.flush()
+		return c.causeOf(nil) == nil
 	case <-c.wantWrite.C():
 		c.acquire()
 		defer c.release()
 		// The reader may have answered the request while we waited for
 		// the token; then wantW is clear and there is nothing to do.
-		if !c.stopped && c.wantW.Swap(false) {
+		// While output waits, the flush that drains it asks again.
+		if !c.stopped && !c.busy.Load() && c.wantW.Swap(false) {
 			if err := c.writeable(); err != nil {
 				c.stop(err)
 			}
@@ -66,38 +72,35 @@ func (c *Conn) release() {
 	c.own.Unlock()
 }
 
-// writeable runs the Writeable callback with one write permitted. The
-// caller holds own.
-func (c *Conn) writeable() error {
-	c.writeState.Store(writeable)
-	err := c.sess.Writeable(c)
-	c.writeState.Store(notWriteable)
-	return err
-}
-
-// teardown closes the transport, stops the reader and the timers, runs the
-// Closed callback and leaves the Set. It runs once, at the end of serve.
+// teardown ends the connection: no callback runs after it begins; what
+// waits to be sent goes out, then the transport's close (the WebSocket
+// close handshake, during which the reader reads on and drops data so that
+// the peer's close frame is seen), all bounded by the close grace; then the
+// reader and timers stop, Closed runs and the connection leaves its Set. It
+// runs once, at the end of serve.
 func (c *Conn) teardown(cause error) {
 	c.mu.Lock()
 	c.ending = true
 	if c.graceTimer == nil {
-		// A callback stuck writing to a peer that does not read holds the
-		// token; the abort frees it.
 		c.graceTimer = time.AfterFunc(c.cfg.closeGrace, c.t.Abort)
 	}
 	c.mu.Unlock()
 
 	c.acquire()
 	c.stopped = true
-	code, reason := closeCodeFor(cause)
-	_ = c.t.Close(code, reason)
 	c.release()
+	c.closing.Store(true)
+	c.rx.Set(true) // the reader must see the peer's answer
+
+	c.flush()
+	code, reason := closeCodeFor(c.causeOf(nil))
+	_ = c.t.Close(code, reason)
 	c.t.Abort()
 	close(c.done)
 	<-c.readerExit
 
 	c.mu.Lock()
-	for _, t := range []*time.Timer{c.timeout, c.graceTimer, c.pingTimer} {
+	for _, t := range []*time.Timer{c.timeout, c.graceTimer, c.pingTimer, c.pongTimer} {
 		if t != nil {
 			t.Stop()
 		}
@@ -110,7 +113,7 @@ func (c *Conn) teardown(cause error) {
 		c.buf = nil
 	}
 	if h, ok := c.sess.(ClosedHandler); ok {
-		h.Closed(c, cause)
+		c.closed(h, cause)
 	}
 	if c.cfg.set != nil {
 		c.cfg.set.remove(c)

@@ -1,175 +1,261 @@
 package conn
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
-	"unicode/utf8"
-
-	"github.com/coder/websocket"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
 )
 
-// WebSocket is the Transport for a WebSocket connection over
-// github.com/coder/websocket. Messages are read in chunks of the rx buffer
-// size with first/final marks; text is checked to be UTF-8 as it streams
-// (coder/websocket does not check it) and invalid text closes with 1007.
+// WebSocket is the Transport of a WebSocket connection. The handshake
+// (accepting, dialling, subprotocol and extension negotiation) is
+// github.com/coder/websocket's; the frames after it are this type's own, so
+// that the engine can stream fragments both ways, read control frames
+// whatever the data is doing, send without ever blocking reception, and
+// close at once on a protocol error (see the package documentation).
 //
-// Contexts are never used to bound reads or writes: with coder/websocket an
-// expiring context closes the whole connection. Timeouts are the engine's,
-// which abort the transport instead.
+// Received data is delivered as it arrives: a chunk ends where a frame
+// ends, where the rx buffer is full, or where the bytes that have arrived
+// run out, so nothing waits for later input. Text is checked to be UTF-8 as
+// it arrives; invalid text closes with 1007, a protocol violation with 1002.
+// Pings are answered and pongs noted by the reader as they come.
 type WebSocket struct {
-	ws *websocket.Conn
-	nc io.Closer // the socket under ws when known (AcceptWebSocket), for Abort
+	nc     net.Conn        // the connection: writes, Abort
+	rd     io.Reader       // where frames are read from
+	sock   syscall.RawConn // the socket under nc, for waiting and FIONREAD; nil if none
+	client bool
+	ext    *pmd // permessage-deflate, nil when not negotiated
+	out    *Outbox
+	notify func() // asks the engine to Flush: set once, before reading
 
 	// Read state, owned by the reader goroutine.
-	msg      io.Reader // the message being read, nil between messages
-	typ      MessageType
-	first    bool
-	carry    [1]byte // one byte read ahead to learn whether a full chunk is final
-	hasCarry bool
-	carryEOF bool // the message ended with the carried byte: do not read it again
-	utf8     utf8Stream
+	pre        []byte  // bytes read before the handshake ended
+	in         *[]byte // pooled read buffer, nil while nothing is buffered
+	ir, iw     int
+	cur        header // the data frame being read
+	remain     int64  // its payload still to read
+	maskPos    int
+	inFrame    bool
+	msgType    MessageType // of the message in progress, 0 between messages
+	first      bool
+	compressed bool
+	utf8       utf8Stream
+	infl       *inflater
+	src        inflateSource
 
-	// Write state, owned by the service goroutine.
-	frag io.WriteCloser // the fragmented message being written, nil if none
+	heard     atomic.Uint64 // bytes read from the peer
+	peerClose atomic.Pointer[CloseError]
+	gone      atomic.Bool // reading ended without a close frame: send none
+	readDone  chan struct{}
+	readOnce  sync.Once
+
+	// Write state, used under the engine's write lock.
+	fragOpen       bool // a fragmented message is being sent
+	fragCompressed bool
+	defl           *deflater
+	hdr            [maxHeaderSize]byte
 }
 
-var _ Transport = (*WebSocket)(nil)
-var _ Pinger = (*WebSocket)(nil)
+var (
+	_ Transport      = (*WebSocket)(nil)
+	_ Sender         = (*WebSocket)(nil)
+	_ Pinger         = (*WebSocket)(nil)
+	_ OutputNotifier = (*WebSocket)(nil)
+)
 
-// NewWebSocket wraps an accepted or dialled connection. Messages of any size
-// are accepted, since they are delivered in bounded chunks.
-func NewWebSocket(ws *websocket.Conn) *WebSocket {
-	ws.SetReadLimit(-1)
-	return &WebSocket{ws: ws}
+// newWebSocket makes the transport for a connection whose handshake is done.
+// rd is what to read frames from (nc itself unless the handshake left bytes
+// buffered elsewhere), pre the bytes already read past the handshake.
+func newWebSocket(nc net.Conn, rd io.Reader, pre []byte, client bool, ext *pmd) *WebSocket {
+	t := &WebSocket{
+		nc:       nc,
+		rd:       rd,
+		pre:      pre,
+		client:   client,
+		ext:      ext,
+		out:      NewOutbox(nc),
+		notify:   func() {},
+		readDone: make(chan struct{}),
+	}
+	t.sock = rawSocket(nc)
+	t.src.t = t
+	if ext != nil {
+		t.infl = &inflater{noContext: ext.serverNoContext}
+		t.defl = &deflater{noContext: ext.clientNoContext}
+		if !client {
+			t.infl.noContext = ext.clientNoContext
+			t.defl.noContext = ext.serverNoContext
+		}
+	}
+	return t
 }
 
-// Conn returns the underlying coder/websocket connection.
-func (t *WebSocket) Conn() *websocket.Conn { return t.ws }
-
-// ReadChunk reads up to len(buf()) bytes of the current message, starting a
-// new message when none is in progress.
-func (t *WebSocket) ReadChunk(buf func() []byte) (Chunk, error) {
-	if t.msg == nil {
-		typ, r, err := t.ws.Reader(context.Background())
-		if err != nil {
-			return Chunk{}, wsError(err)
+// rawSocket returns the socket under nc (under TLS too), or nil.
+func rawSocket(nc net.Conn) syscall.RawConn {
+	for {
+		if sc, ok := nc.(syscall.Conn); ok {
+			if rc, err := sc.SyscallConn(); err == nil {
+				return rc
+			}
+			return nil
 		}
-		t.msg, t.typ, t.first = r, MessageType(typ), true
-		t.utf8.reset()
-	}
-	b := buf()
-	n := 0
-	final := false
-	if t.hasCarry {
-		b[0] = t.carry[0]
-		n, t.hasCarry = 1, false
-		// The reader said io.EOF with the byte: it must not be read again
-		// (coder/websocket has given a compressed message's flate reader
-		// back to its pool by then).
-		final, t.carryEOF = t.carryEOF, false
-	}
-	for n < len(b) && !final {
-		m, err := t.msg.Read(b[n:])
-		n += m
-		switch {
-		case errors.Is(err, io.EOF):
-			final = true
-		case err != nil:
-			return Chunk{}, wsError(err)
+		u, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nil
 		}
+		nc = u.NetConn()
 	}
-	if !final {
-		// The buffer is full: read one byte ahead to learn whether the
-		// message ends here.
-		m, err := t.msg.Read(t.carry[:])
-		switch {
-		case m == 1:
-			// A reader may return the last byte together with io.EOF
-			// (coder/websocket does for some compressed messages).
-			t.hasCarry, t.carryEOF = true, errors.Is(err, io.EOF)
-		case errors.Is(err, io.EOF):
-			final = true
-		case err != nil:
-			return Chunk{}, wsError(err)
-		}
-	}
-	in := Chunk{Type: t.typ, Data: b[:n], First: t.first, Final: final}
-	t.first = false
-	if final {
-		t.msg = nil
-	}
-	if in.Type == Text && !t.utf8.feed(in.Data, final) {
-		return Chunk{}, ErrInvalidUTF8
-	}
-	return in, nil
 }
 
-// Write sends p as a whole message or as the next fragment of one.
+// Compressed reports whether permessage-deflate was negotiated.
+func (t *WebSocket) Compressed() bool { return t.ext != nil }
+
+// NetConn returns the connection the frames travel on.
+func (t *WebSocket) NetConn() net.Conn { return t.nc }
+
+// NotifyOutput is called by the engine before reading starts.
+func (t *WebSocket) NotifyOutput(f func()) { t.notify = f }
+
+// Send sends p as a whole message or the next fragment of one without
+// waiting for the peer: what the socket does not take at once is kept and
+// reported pending.
+func (t *WebSocket) Send(typ MessageType, p []byte, final bool) (bool, error) {
+	op := byte(typ)
+	if t.fragOpen {
+		op = opContinuation
+	}
+	rsv1 := false
+	payload := p
+	if t.ext != nil {
+		if !t.fragOpen {
+			t.fragCompressed = !final || len(p) >= t.ext.threshold
+			rsv1 = t.fragCompressed
+		}
+		if t.fragCompressed {
+			var err error
+			if payload, err = t.defl.compress(p, final); err != nil {
+				return false, err
+			}
+		}
+	}
+	t.fragOpen = !final
+	if !t.client {
+		h := appendHeader(t.hdr[:0], final, rsv1, op, len(payload), false, 0)
+		return t.out.Send(h, payload)
+	}
+	key := rand.Uint32()
+	h := appendHeader(t.hdr[:0], final, rsv1, op, len(payload), true, key)
+	b := getBuffer(len(h) + len(payload))
+	defer putBuffer(b)
+	n := copy(*b, h)
+	copy((*b)[n:], payload)
+	maskBytes(key, 0, (*b)[n:])
+	return t.out.Send(*b)
+}
+
+// Flush writes what Send and the control frames left pending, blocking.
+func (t *WebSocket) Flush() error { return t.out.Flush() }
+
+// Write sends p and waits until the peer has taken it all.
 func (t *WebSocket) Write(typ MessageType, p []byte, final bool) error {
-	ctx := context.Background()
-	if t.frag == nil {
-		if final {
-			return wsError(t.ws.Write(ctx, websocket.MessageType(typ), p))
+	pending, err := t.Send(typ, p, final)
+	if err == nil && pending {
+		err = t.Flush()
+	}
+	return err
+}
+
+// control sends a control frame without waiting; what waits is flushed by
+// the engine.
+func (t *WebSocket) control(op byte, payload []byte) error {
+	var f [maxHeaderSize + maxControlPayload]byte
+	key := uint32(0)
+	if t.client {
+		key = rand.Uint32()
+	}
+	b := appendHeader(f[:0], true, false, op, len(payload), t.client, key)
+	n := len(b)
+	b = append(b, payload...)
+	if t.client {
+		maskBytes(key, 0, b[n:])
+	}
+	pending, err := t.out.SendControl(b)
+	if pending {
+		t.notify()
+	}
+	return err
+}
+
+// Ping sends a ping; the reader notes what comes back (Heard).
+func (t *WebSocket) Ping() error { return t.control(opPing, nil) }
+
+// Heard is the number of bytes read from the peer so far.
+func (t *WebSocket) Heard() uint64 { return t.heard.Load() }
+
+// Unread is the number of bytes the peer sent that wait unread in the
+// kernel, or -1 when that cannot be known.
+func (t *WebSocket) Unread() int { return unread(t.sock) }
+
+// Close ends the connection: it sends what is pending, then the close frame
+// (the peer's code echoed if the peer closed first; none if the peer just
+// went away), and when this side began the close, waits for the peer's
+// close frame. The engine's close grace bounds the whole by aborting.
+func (t *WebSocket) Close(code StatusCode, reason string) error {
+	if err := t.out.Flush(); err != nil {
+		return err
+	}
+	if t.gone.Load() {
+		return nil
+	}
+	var payload []byte
+	if peer := t.peerClose.Load(); peer != nil {
+		if peer.Code != StatusNoStatus {
+			payload = appendClosePayload(nil, peer.Code, "")
 		}
-		w, err := t.ws.Writer(ctx, websocket.MessageType(typ))
-		if err != nil {
-			return wsError(err)
+	} else {
+		switch {
+		case code == StatusNoStatus:
+		case validCloseCode(code):
+			payload = appendClosePayload(nil, code, reason)
+		default:
+			return nil // 1006, 1015 and the like are never sent
 		}
-		t.frag = w
 	}
-	if _, err := t.frag.Write(p); err != nil {
-		return wsError(err)
+	if err := t.control(opClose, payload); err != nil {
+		return err
 	}
-	if final {
-		err := t.frag.Close()
-		t.frag = nil
-		return wsError(err)
+	if err := t.out.Flush(); err != nil {
+		return err
 	}
+	<-t.readDone // the peer's close frame, its end, or Abort
 	return nil
 }
 
-// Close runs the close handshake with code and reason (a reason longer than
-// the 123 bytes a close frame holds is cut). Codes that may not be sent on
-// the wire close without a handshake.
-func (t *WebSocket) Close(code StatusCode, reason string) error {
-	switch code {
-	case StatusNoStatus, StatusAbnormal, 1015:
-		return t.ws.CloseNow()
-	}
-	if len(reason) > 123 {
-		n := 123
-		for n > 0 && !utf8.RuneStart(reason[n]) {
-			n-- // cut on a rune boundary: the reason must stay UTF-8
-		}
-		reason = reason[:n]
-	}
-	return t.ws.Close(websocket.StatusCode(code), reason)
-}
-
-// Abort closes the connection without a handshake. Where the transport
-// holds the socket it closes it first: coder/websocket's CloseNow waits for
-// a close handshake in progress, which a silent peer can make last seconds.
+// Abort closes the connection at once.
 func (t *WebSocket) Abort() {
-	if t.nc != nil {
-		_ = t.nc.Close()
+	_ = t.nc.Close()
+	if c, ok := t.rd.(io.Closer); ok && t.rd != io.Reader(t.nc) {
+		_ = c.Close()
 	}
-	_ = t.ws.CloseNow()
 }
 
-// Ping sends a ping and waits for its pong.
-func (t *WebSocket) Ping(ctx context.Context) error { return t.ws.Ping(ctx) }
-
-// wsError turns a close frame from the peer into a *CloseError and wraps
-// anything else.
-func wsError(err error) error {
-	if err == nil {
-		return nil
+// endRead records why reading ended; after it Close does not wait.
+func (t *WebSocket) endRead(err error) {
+	var ce *CloseError
+	switch {
+	case errors.As(err, &ce), errors.Is(err, ErrProtocol), errors.Is(err, ErrInvalidUTF8):
+	default:
+		t.gone.Store(true) // EOF or a broken connection: nobody to tell
 	}
-	var ce websocket.CloseError
-	if errors.As(err, &ce) {
-		return &CloseError{Code: StatusCode(ce.Code), Reason: ce.Reason}
+	t.readOnce.Do(func() { close(t.readDone) })
+	if t.in != nil {
+		putBuffer(t.in)
+		t.in = nil
 	}
-	return fmt.Errorf("websocket: %w", err)
+	if t.infl != nil {
+		t.infl.finish()
+	}
 }

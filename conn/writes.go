@@ -46,23 +46,31 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) error {
 	if !ok {
 		return ErrNotSupported
 	}
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
 	if err := c.takeWrite(); err != nil {
 		return err
 	}
-	return pt.WriteTo(p, addr)
+	return pt.WriteTo(p, addr) // a datagram does not wait for a peer
 }
 
 // WriteHeader sends an HTTP response's status and headers. It is a write of
 // its own: the body goes in later Writeable callbacks, which makes the same
-// code correct over HTTP/1 and HTTP/2. It fails with ErrNotSupported on
+// code correct over HTTP/1 and HTTP/2. Like Write on such a transport it
+// returns at once; the service goroutine sends it, and an error there
+// (a bad status) ends the connection. It fails with ErrNotSupported on
 // transports that are not HTTP.
 func (c *Conn) WriteHeader(status int, h http.Header) error {
 	ht, ok := c.t.(HeaderTransport)
 	if !ok {
 		return ErrNotSupported
 	}
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
 	if err := c.takeWrite(); err != nil {
 		return err
 	}
-	return ht.WriteHeader(status, h)
+	h = h.Clone()
+	c.hold(nil, func() error { return ht.WriteHeader(status, h) })
+	return nil
 }

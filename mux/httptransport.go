@@ -16,9 +16,9 @@ import (
 // httpTransport is the conn.Transport of a request bound to a callback
 // mount: it reads the request body and writes the response. The engine
 // calls ReadChunk from its reader goroutine, Write, WriteHeader and Close
-// from whichever goroutine holds the connection's ownership token, and
-// Abort from anywhere; the handler goroutine calls finish after the
-// connection is done.
+// from its service goroutine (so a client that does not read never holds
+// up the reading of the body or a callback), and Abort from anywhere; the
+// handler goroutine calls finish after the connection is done.
 type httpTransport struct {
 	w  http.ResponseWriter
 	r  *http.Request
@@ -31,7 +31,7 @@ type httpTransport struct {
 
 	bodyDone atomic.Bool // eof, for the writer: may the connection be kept?
 
-	// Owned by the holder of the ownership token; read by the handler
+	// Owned by the engine's service goroutine; read by the handler
 	// goroutine after the connection is done.
 	wroteHeader bool
 	cut         bool // the response is incomplete: abort it

@@ -30,15 +30,19 @@ import (
 type File struct {
 	f        *os.File
 	pollable bool
+	out      *conn.Outbox
 }
 
-var _ conn.Transport = (*File)(nil)
+var (
+	_ conn.Transport = (*File)(nil)
+	_ conn.Sender    = (*File)(nil)
+)
 
 // NewFile wraps f. NewFile takes ownership of f: the connection closes it.
 func NewFile(f *os.File) *File {
 	// Deadlines are supported exactly when the poller handles the file.
 	pollable := !errors.Is(f.SetReadDeadline(time.Time{}), os.ErrNoDeadline)
-	return &File{f: f, pollable: pollable}
+	return &File{f: f, pollable: pollable, out: conn.NewOutbox(f)}
 }
 
 // File returns the wrapped file.
@@ -59,9 +63,23 @@ func (t *File) ReadChunk(buf func() []byte) (conn.Chunk, error) {
 	return conn.Chunk{}, err
 }
 
-// Write writes p to the file.
-func (t *File) Write(_ conn.MessageType, p []byte, _ bool) error {
-	_, err := t.f.Write(p)
+// Send writes what the file takes of p at once (a pollable file: a FIFO
+// or pipe whose reader is slow takes less) and keeps the rest for Flush.
+// Writes to a file the poller cannot wait on are all kept for Flush, so
+// they never block a callback.
+func (t *File) Send(_ conn.MessageType, p []byte, _ bool) (bool, error) {
+	return t.out.Send(p)
+}
+
+// Flush writes what Send kept, waiting as long as the file takes.
+func (t *File) Flush() error { return t.out.Flush() }
+
+// Write writes p to the file, waiting until it is all written.
+func (t *File) Write(typ conn.MessageType, p []byte, final bool) error {
+	pending, err := t.Send(typ, p, final)
+	if err == nil && pending {
+		err = t.Flush()
+	}
 	return err
 }
 

@@ -21,15 +21,19 @@ type Socket struct {
 	first []byte          // delivered before anything is read; owned by the reader
 	rc    syscall.RawConn // nil: no descriptor, read directly
 	wait  func(fd uintptr) bool
+	out   *conn.Outbox
 }
 
-var _ conn.Transport = (*Socket)(nil)
+var (
+	_ conn.Transport = (*Socket)(nil)
+	_ conn.Sender    = (*Socket)(nil)
+)
 
 // NewSocket wraps nc. first, if not empty, is delivered as the connection's
 // first input before anything is read from nc: the bytes a sniffer already
 // took off the wire. NewSocket takes ownership of nc.
 func NewSocket(nc net.Conn, first []byte) *Socket {
-	s := &Socket{nc: nc, first: first}
+	s := &Socket{nc: nc, first: first, out: conn.NewOutbox(nc)}
 	if sc, ok := nc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			s.rc = rc
@@ -87,10 +91,21 @@ func chunk(p []byte) conn.Chunk {
 	return conn.Chunk{Type: conn.Binary, Data: p, First: true, Final: true}
 }
 
-// Write writes p; message types and boundaries do not exist on a raw
-// socket.
-func (s *Socket) Write(_ conn.MessageType, p []byte, _ bool) error {
-	_, err := s.nc.Write(p)
+// Send writes what the socket takes of p at once and keeps the rest for
+// Flush; message types and boundaries do not exist on a raw socket.
+func (s *Socket) Send(_ conn.MessageType, p []byte, _ bool) (bool, error) {
+	return s.out.Send(p)
+}
+
+// Flush writes what Send kept, waiting for the peer to take it.
+func (s *Socket) Flush() error { return s.out.Flush() }
+
+// Write writes p, waiting for the peer to take it all.
+func (s *Socket) Write(typ conn.MessageType, p []byte, final bool) error {
+	pending, err := s.Send(typ, p, final)
+	if err == nil && pending {
+		err = s.Flush()
+	}
 	return err
 }
 

@@ -28,6 +28,7 @@ type Socket struct {
 var (
 	_ conn.Transport       = (*Socket)(nil)
 	_ conn.PacketTransport = (*Socket)(nil)
+	_ conn.Sender          = (*Socket)(nil)
 )
 
 // New wraps pc, taking ownership of it.
@@ -119,6 +120,15 @@ func (s *Socket) Write(_ conn.MessageType, p []byte, _ bool) error {
 	n, err := w.Write(p)
 	return sent(n, len(p), err)
 }
+
+// Send sends p as Write does: a datagram is never kept, since no peer
+// holds a UDP sender back (the kernel drops what it cannot queue).
+func (s *Socket) Send(typ conn.MessageType, p []byte, final bool) (bool, error) {
+	return false, s.Write(typ, p, final)
+}
+
+// Flush has nothing to do: Send keeps nothing.
+func (s *Socket) Flush() error { return nil }
 
 func sent(n, total int, err error) error {
 	if err != nil {

@@ -1,0 +1,191 @@
+package conn
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var noDeadline time.Time
+
+// maxControlBacklog bounds the control frames an Outbox keeps while data is
+// pending: a few frames of at most 127 bytes each.
+const maxControlBacklog = 4 * 131
+
+// Outbox sends bytes to a stream without ever waiting for the peer: Send
+// writes what the socket takes at once and keeps the rest, which Flush
+// writes, blocking, from the engine's service goroutine. It is lws's
+// partial-send buffer: the memory it holds is the unsent part of the one
+// message being written, plus a few small control frames.
+//
+// Send, SendControl and Pending are safe from any goroutine; one Flush runs
+// at a time (the engine's service goroutine), and while it writes, output
+// given to Send or SendControl is queued behind it, so frames never
+// interleave.
+type Outbox struct {
+	w  io.Writer       // blocking writes (Flush)
+	rc syscall.RawConn // non-blocking attempts; nil: everything is kept for Flush
+
+	mu       sync.Mutex
+	data     []byte // unsent bytes, frames in order
+	ctrl     []byte // control frames to send once data is out
+	flushing bool   // Flush is writing outside mu
+	err      error  // the first write error: every later call fails with it
+}
+
+// NewOutbox returns an Outbox writing to w. When w (or what it wraps, for a
+// connection that exposes it) gives raw access to a socket, sends are tried
+// without blocking; otherwise (TLS, files that the poller cannot wait on)
+// every send is kept and written by Flush.
+func NewOutbox(w io.Writer) *Outbox {
+	o := &Outbox{w: w}
+	if sc, ok := w.(syscall.Conn); ok && pollable(w) {
+		if rc, err := sc.SyscallConn(); err == nil {
+			o.rc = rc
+		}
+	}
+	return o
+}
+
+// pollable reports whether w's descriptor is in non-blocking mode under
+// Go's poller: sockets always are; an *os.File only when deadlines work.
+func pollable(w io.Writer) bool {
+	if f, ok := w.(*os.File); ok {
+		return f.SetWriteDeadline(noDeadline) == nil
+	}
+	return true
+}
+
+// Send writes bufs, in order, as far as the peer takes them now and keeps
+// the rest. It reports whether anything is left for Flush.
+func (o *Outbox) Send(bufs ...[]byte) (pending bool, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return false, o.err
+	}
+	if o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || o.rc == nil {
+		for _, b := range bufs {
+			o.data = append(o.data, b...)
+		}
+		return len(o.data) > 0 || len(o.ctrl) > 0, nil
+	}
+	n, err := o.try(bufs)
+	if err != nil {
+		o.err = err
+		return false, err
+	}
+	for _, b := range bufs {
+		if n >= len(b) {
+			n -= len(b)
+			continue
+		}
+		o.data = append(o.data, b[n:]...)
+		n = 0
+	}
+	return len(o.data) > 0, nil
+}
+
+// SendControl sends a control frame between frames: at once if nothing is
+// pending, else after the pending data. It never blocks, and it reports
+// whether the frame (or part of it) waits for Flush. Frames past a small
+// backlog are dropped: a peer that reads nothing needs no more pongs.
+func (o *Outbox) SendControl(frame []byte) (pending bool, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return false, o.err
+	}
+	if o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || o.rc == nil {
+		if len(o.ctrl)+len(frame) <= maxControlBacklog {
+			o.ctrl = append(o.ctrl, frame...)
+		}
+		return true, nil
+	}
+	n, err := o.try([][]byte{frame})
+	if err != nil {
+		o.err = err
+		return false, err
+	}
+	if n < len(frame) {
+		o.data = append(o.data, frame[n:]...) // a frame begun must be finished first
+		return true, nil
+	}
+	return false, nil
+}
+
+// Pending reports whether anything waits to be written.
+func (o *Outbox) Pending() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.flushing || len(o.data) > 0 || len(o.ctrl) > 0
+}
+
+// Flush writes everything kept, blocking until the peer has taken it or the
+// connection fails (an Abort closing the socket ends it at once).
+func (o *Outbox) Flush() error {
+	o.mu.Lock()
+	if o.flushing {
+		o.mu.Unlock()
+		return errors.New("conn: concurrent Outbox.Flush")
+	}
+	o.flushing = true
+	for o.err == nil && (len(o.data) > 0 || len(o.ctrl) > 0) {
+		out := o.data
+		if len(out) == 0 {
+			out, o.ctrl = o.ctrl, o.data[:0]
+		} else {
+			o.data = nil
+		}
+		o.mu.Unlock()
+		_, err := o.w.Write(out)
+		o.mu.Lock()
+		if err != nil && o.err == nil {
+			o.err = err
+		}
+		if o.data == nil && cap(out) <= maxKeptOutbox {
+			o.data = out[:0] // keep a small buffer for the next time
+		}
+	}
+	o.flushing = false
+	if cap(o.data) > maxKeptOutbox {
+		o.data = nil
+	}
+	err := o.err
+	o.mu.Unlock()
+	return err
+}
+
+// maxKeptOutbox is the largest drained buffer an Outbox keeps for reuse;
+// anything larger goes back to the garbage collector once sent.
+const maxKeptOutbox = 512
+
+// try makes one non-blocking write of bufs and returns how much the socket
+// took. A full socket is not an error: it took 0 bytes.
+func (o *Outbox) try(bufs [][]byte) (int, error) {
+	var n int
+	var werr error
+	err := o.rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = writev(fd, bufs)
+			if werr == syscall.EINTR {
+				continue
+			}
+			if werr == syscall.EAGAIN {
+				n, werr = 0, nil
+			}
+			return true
+		}
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return n, &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("writev", err)}
+	}
+	return n, nil
+}

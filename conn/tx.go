@@ -1,0 +1,54 @@
+package conn
+
+// markBusy records that output waits for the service goroutine to flush
+// it; no Writeable runs until it has drained. The caller holds txMu.
+func (c *Conn) markBusy() {
+	c.busy.Store(true)
+	c.flushReq.Notify()
+}
+
+// hold keeps a write for a transport that is not a Sender: the service
+// goroutine makes it, so the callback never waits on the peer. The caller
+// holds txMu; b is the copy op writes from.
+func (c *Conn) hold(b *[]byte, op func() error) {
+	c.held, c.heldBuf = op, b
+	c.markBusy()
+}
+
+// outputWaits is given to OutputNotifier transports: output of their own
+// (a pong) waits to be flushed.
+func (c *Conn) outputWaits() {
+	c.txMu.Lock()
+	c.markBusy()
+	c.txMu.Unlock()
+}
+
+// flush writes what waits, blocking until the peer has taken it, then lets
+// the next Writeable come. It runs in the service goroutine. A failed write
+// ends the connection.
+func (c *Conn) flush() {
+	var err error
+	if c.sender != nil {
+		err = c.sender.Flush()
+	}
+	c.txMu.Lock()
+	op, b := c.held, c.heldBuf
+	c.held, c.heldBuf = nil, nil
+	c.txMu.Unlock()
+	if op != nil {
+		err = op() // the only write in flight: nothing else writes while busy
+		if b != nil {
+			putBuffer(b)
+		}
+	}
+	c.txMu.Lock()
+	c.busy.Store(false)
+	c.txMu.Unlock()
+	if err != nil {
+		c.abort(err)
+		return
+	}
+	if c.wantW.Load() {
+		c.wantWrite.Notify()
+	}
+}
