@@ -300,3 +300,25 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// closeWithin reads frames until the server's close frame, failing the test
+// if none comes within d; it answers the close as a well-behaved client
+// does and returns the close code (1005 for none).
+func (rc *rawClient) closeWithin(t *testing.T, d time.Duration) int {
+	t.Helper()
+	rc.SetReadDeadline(time.Now().Add(d))
+	for {
+		f, err := rc.readFrame()
+		if err != nil {
+			t.Fatalf("no close frame within %v: %v", d, err)
+		}
+		if f.opcode != 8 {
+			continue
+		}
+		rc.writeFrame(true, 8, f.payload)
+		if len(f.payload) < 2 {
+			return 1005
+		}
+		return int(binary.BigEndian.Uint16(f.payload))
+	}
+}

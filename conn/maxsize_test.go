@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+	"time"
 
 	"github.com/golws/lws/conn"
 )
@@ -56,7 +57,7 @@ func TestMaxMessageSize(t *testing.T) {
 				off += n
 			}
 			if tt.tooBig {
-				if code := rc.finishClose(t); code != 1009 {
+				if code := rc.closeWithin(t, 2*time.Second); code != 1009 {
 					t.Fatalf("close code %d, want 1009", code)
 				}
 				return
@@ -84,7 +85,7 @@ func TestMaxMessageSize(t *testing.T) {
 		if _, err := rc.Write(append(hdr, bytes.Repeat([]byte{'x'}, limit+1)...)); err != nil {
 			t.Fatal(err)
 		}
-		if code := rc.finishClose(t); code != 1009 {
+		if code := rc.closeWithin(t, 2*time.Second); code != 1009 {
 			t.Fatalf("close code %d, want 1009", code)
 		}
 	})

@@ -25,7 +25,8 @@ import (
 type WebSocket struct {
 	nc     net.Conn        // the connection: writes, Abort
 	rd     io.Reader       // where frames are read from
-	sock   syscall.RawConn // the socket under nc, for waiting and FIONREAD; nil if none
+	sock   syscall.RawConn // the socket under nc (under TLS too), for FIONREAD; nil if none
+	direct bool            // nc is that socket: reads may wait on it without a buffer
 	client bool
 	ext    *pmd // permessage-deflate, nil when not negotiated
 	out    *Outbox
@@ -81,6 +82,8 @@ func newWebSocket(nc net.Conn, rd io.Reader, pre []byte, client bool, ext *pmd) 
 		readDone: make(chan struct{}),
 	}
 	t.sock = rawSocket(nc)
+	_, t.direct = nc.(syscall.Conn)
+	t.direct = t.direct && t.sock != nil && rd == io.Reader(nc)
 	t.src.t = t
 	if ext != nil {
 		t.infl = &inflater{noContext: ext.serverNoContext}

@@ -265,7 +265,9 @@ func (t *WebSocket) fill() error {
 		t.iw += n
 		return nil
 	}
-	if t.in == nil && t.sock != nil && t.rd == io.Reader(t.nc) {
+	if t.in == nil && t.direct {
+		// Wait without a buffer. Never through TLS: it may hold a
+		// record already read while the socket has nothing.
 		if err := t.sock.Read(waitReadable); err != nil {
 			return err
 		}
