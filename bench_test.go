@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
@@ -73,7 +74,7 @@ func BenchmarkEcho(b *testing.B) {
 	golwsURL, stop := golwsEcho(b)
 	defer stop()
 	servers := []struct{ name, url string }{{"bare", bare.URL}, {"golws", golwsURL}}
-	for _, size := range []int{64, 1024, 16 << 10, 64 << 10} {
+	for _, size := range []int{64, 1024, 16 << 10, 64 << 10, 256 << 10} {
 		for _, s := range servers {
 			b.Run(fmt.Sprintf("%s/%dB", s.name, size), func(b *testing.B) {
 				ctx := context.Background()
@@ -103,6 +104,74 @@ func BenchmarkEcho(b *testing.B) {
 				}
 				b.StopTimer()
 				c.Close(websocket.StatusNormalClosure, "")
+			})
+		}
+	}
+}
+
+// BenchmarkEchoInFlight is BenchmarkEcho with several connections, each
+// keeping several messages in flight: the writes of one client overlap the
+// echoes coming back, so the server receives and sends at once.
+func BenchmarkEchoInFlight(b *testing.B) {
+	bare := bareEcho()
+	defer bare.Close()
+	golwsURL, stop := golwsEcho(b)
+	defer stop()
+	servers := []struct{ name, url string }{{"bare", bare.URL}, {"golws", golwsURL}}
+	const conns, inFlight = 2, 2
+	for _, size := range []int{64, 16 << 10, 256 << 10} {
+		for _, s := range servers {
+			b.Run(fmt.Sprintf("%s/%dx%dx%dB", s.name, conns, inFlight, size), func(b *testing.B) {
+				ctx := context.Background()
+				url := "ws" + strings.TrimPrefix(s.url, "http")
+				cs := make([]*websocket.Conn, conns)
+				for i := range cs {
+					c, _, err := websocket.Dial(ctx, url, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer c.CloseNow()
+					c.SetReadLimit(-1)
+					cs[i] = c
+				}
+				msg := bytes.Repeat([]byte{'x'}, size)
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				b.ResetTimer()
+				var g errgroup.Group
+				per := b.N/conns + 1
+				for _, c := range cs {
+					slots := make(chan struct{}, inFlight)
+					g.Go(func() error {
+						for range per {
+							slots <- struct{}{}
+							if err := c.Write(ctx, websocket.MessageBinary, msg); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+					g.Go(func() error {
+						for range per {
+							_, r, err := c.Reader(ctx)
+							if err != nil {
+								return err
+							}
+							if _, err := io.Copy(io.Discard, r); err != nil {
+								return err
+							}
+							<-slots
+						}
+						return nil
+					})
+				}
+				if err := g.Wait(); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				for _, c := range cs {
+					c.Close(websocket.StatusNormalClosure, "")
+				}
 			})
 		}
 	}

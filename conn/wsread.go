@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"syscall"
 )
 
@@ -266,11 +267,11 @@ func (t *WebSocket) fill() error {
 		return nil
 	}
 	if t.in == nil && t.direct {
-		// Wait without a buffer. Never through TLS: it may hold a
-		// record already read while the socket has nothing.
-		if err := t.sock.Read(waitReadable); err != nil {
-			return err
-		}
+		// Read straight from the socket into a pooled buffer that is
+		// given back while the socket has nothing, so an idle connection
+		// holds none. Never through TLS: it may hold a record already
+		// read while the socket has nothing.
+		return t.fillRaw()
 	}
 	t.ensureBuffer()
 	for {
@@ -285,6 +286,39 @@ func (t *WebSocket) fill() error {
 			return err
 		}
 	}
+}
+
+// fillRaw reads what the socket has into a new pooled buffer, waiting in
+// the poller without one.
+func (t *WebSocket) fillRaw() error {
+	var rerr error
+	err := t.sock.Read(func(fd uintptr) bool {
+		b := getBuffer(wsReadSize)
+		for {
+			n, err := syscall.Read(int(fd), *b)
+			switch {
+			case err == syscall.EINTR:
+				continue
+			case err == syscall.EAGAIN:
+				putBuffer(b)
+				return false // wait until readable, holding nothing
+			case err != nil:
+				putBuffer(b)
+				rerr = os.NewSyscallError("read", err)
+			case n == 0:
+				putBuffer(b)
+				rerr = io.EOF
+			default:
+				t.in, t.ir, t.iw = b, 0, n
+				t.heard.Add(uint64(n))
+			}
+			return true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return rerr
 }
 
 // ensureBuffer takes a read buffer if none is held and makes room at its end.
@@ -422,20 +456,4 @@ func unexpectedEOF(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
-}
-
-// waitReadable is a RawConn.Read callback that only waits: it peeks one
-// byte and asks the poller to wait while there is none.
-func waitReadable(fd uintptr) bool {
-	var one [1]byte
-	for {
-		_, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case errors.Is(err, syscall.EAGAIN):
-			return false
-		}
-		return true // data, EOF or an error: the read that follows reports it
-	}
 }
