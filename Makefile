@@ -29,6 +29,7 @@ vet:
 ## fuzz: each fuzz target for $(FUZZTIME)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzUTF8Stream$$' -fuzztime $(FUZZTIME) ./conn
+	$(GO) test -run '^$$' -fuzz '^FuzzFrameReader$$' -fuzztime $(FUZZTIME) ./conn
 	$(GO) test -run '^$$' -fuzz '^FuzzWindow$$' -fuzztime $(FUZZTIME) ./flow
 	$(GO) test -run '^$$' -fuzz '^FuzzRing$$' -fuzztime $(FUZZTIME) ./flow
 	$(GO) test -run '^$$' -fuzz '^FuzzChooseProtocol$$' -fuzztime $(FUZZTIME) ./mux
