@@ -32,10 +32,13 @@ type Protocol struct {
 	// conn.DefaultRxBufferSize.
 	RxBufferSize int
 	// PingInterval, when positive, pings each WebSocket peer that often and
-	// closes connections whose pong does not come within PongTimeout (zero:
-	// PingInterval).
+	// closes connections not heard from (a pong, or anything else) within
+	// PongTimeout of a ping (zero: PingInterval); see conn.Options.
 	PingInterval time.Duration
 	PongTimeout  time.Duration
+	// MaxMessageSize, when positive, closes a connection that receives a
+	// larger message with 1009. Zero means no limit.
+	MaxMessageSize int64
 	// Compression configures permessage-deflate.
 	Compression mux.Compression
 	// ConnectError, if set, receives the failure of a client connection

@@ -167,8 +167,9 @@ func (v *Vhost) bind(p *Protocol, options map[string]string) *VhostProtocol {
 		Conn: &conn.Options{
 			RxBufferSize: p.RxBufferSize,
 			PingInterval: p.PingInterval,
-			PongTimeout:  p.PongTimeout,
-			Set:          &vp.conns,
+			PongTimeout:    p.PongTimeout,
+			MaxMessageSize: p.MaxMessageSize,
+			Set:            &vp.conns,
 		},
 	}
 	v.protocols = append(v.protocols, vp)
