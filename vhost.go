@@ -165,8 +165,8 @@ func (v *Vhost) bind(p *Protocol, options map[string]string) *VhostProtocol {
 		NewSession:  func(c *conn.Conn) conn.Session { return p.NewSession(vp, c) },
 		Compression: p.Compression,
 		Conn: &conn.Options{
-			RxBufferSize: p.RxBufferSize,
-			PingInterval: p.PingInterval,
+			RxBufferSize:   p.RxBufferSize,
+			PingInterval:   p.PingInterval,
 			PongTimeout:    p.PongTimeout,
 			MaxMessageSize: p.MaxMessageSize,
 			Set:            &vp.conns,
