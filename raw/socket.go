@@ -100,6 +100,9 @@ func (s *Socket) Send(_ conn.MessageType, p []byte, _ bool) (bool, error) {
 // Flush writes what Send kept, waiting for the peer to take it.
 func (s *Socket) Flush() error { return s.out.Flush() }
 
+// WriteAllowance is the room left in the socket's send buffer, or -1.
+func (s *Socket) WriteAllowance() int { return s.out.WriteAllowance() }
+
 // Write writes p, waiting for the peer to take it all.
 func (s *Socket) Write(typ conn.MessageType, p []byte, final bool) error {
 	pending, err := s.Send(typ, p, final)
