@@ -171,6 +171,9 @@ func (c *Conn) RequestWritable() {
 // Receive callback runs and the reader stops reading the transport after at
 // most the one chunk it holds, so the peer's sends stall.
 func (c *Conn) SetRx(on bool) {
+	if c.closing.Load() {
+		return // the close reads on until the peer's answer
+	}
 	c.rx.Set(on)
 }
 
