@@ -51,8 +51,10 @@ type Conn struct {
 	// holding it. The service goroutine holds it for Established, requested
 	// writeables and the close; the reader takes it to deliver a chunk
 	// straight to Receive (and the writeable Receive asks for), saving a
-	// goroutine switch per message.
-	own     sync.Mutex
+	// goroutine switch per message. It is a channel because waiters on a
+	// channel are served in order: a service goroutine writing as fast as
+	// it may cannot keep a waiting reader out (a sync.Mutex lets it).
+	own     chan struct{}
 	stopped bool        // guarded by own: no more callbacks
 	owned   atomic.Bool // own is held: a request need not wake the service
 	wantW   atomic.Bool // a writeable has been asked for and not yet given
@@ -99,6 +101,7 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		wake:       flow.NewSignal(),
 		readerExit: make(chan struct{}),
 		done:       make(chan struct{}),
+		own:        make(chan struct{}, 1),
 	}
 	c.sender, _ = t.(Sender)
 	if c.cfg.set != nil && !c.cfg.set.add(c) {

@@ -21,16 +21,17 @@ func (c *Conn) read() {
 		if !c.deliver(in) {
 			return
 		}
-		if in.Final && c.buf != nil {
-			putBuffer(c.buf)
-			c.buf = nil
-		}
 	}
 }
 
-// deliver runs Receive for in, and the writeable Receive asked for, while
-// holding the ownership token. It reports false when the reader should
+// deliver runs Receive for in while holding the ownership token, then the
+// writeable Receive asked for. It reports false when the reader should
 // stop.
+//
+// In one turn with the token it goes on delivering what the transport has
+// already received of the same frame (a ReadyReader says so), up to
+// turnBudget bytes, so that a reader with small chunks is not outpaced by
+// a writer sending large messages in its own turns.
 func (c *Conn) deliver(in Chunk) bool {
 	for {
 		if !c.rx.Wait(c.done) {
@@ -48,18 +49,47 @@ func (c *Conn) deliver(in Chunk) bool {
 			c.release() // turned off while we waited for the token
 			continue
 		}
-		err := c.tooBig(in)
-		if err == nil {
-			err = c.receive(in)
-		}
-		if err == nil && !c.busy.Load() && c.wantW.Swap(false) {
+		err, readErr := c.receiveTurn(in)
+		if err == nil && readErr == nil && !c.busy.Load() && c.wantW.Swap(false) {
 			err = c.writeable()
 		}
 		if err != nil {
 			c.stop(err)
 		}
+		if readErr != nil {
+			c.causeOf(readErr)
+		}
 		c.release()
-		return true
+		return readErr == nil
+	}
+}
+
+// turnBudget bounds what one turn of the reader delivers.
+const turnBudget = 64 << 10
+
+// receiveTurn delivers in, and what follows it without waiting, to Receive.
+// It returns a callback's error, or the transport's if a read in the turn
+// failed. The caller holds own.
+func (c *Conn) receiveTurn(in Chunk) (err, readErr error) {
+	ready, _ := c.t.(ReadyReader)
+	for n := 0; ; {
+		if err := c.tooBig(in); err != nil {
+			return err, nil
+		}
+		if err := c.receive(in); err != nil {
+			return err, nil
+		}
+		n += len(in.Data)
+		if in.Final && c.buf != nil {
+			putBuffer(c.buf)
+			c.buf = nil
+		}
+		if ready == nil || n >= max(turnBudget, c.cfg.rxSize) || !c.rx.IsOpen() || !ready.ReadReady() {
+			return nil, nil
+		}
+		if in, readErr = c.t.ReadChunk(c.getRx); readErr != nil {
+			return nil, readErr
+		}
 	}
 }
 

@@ -58,7 +58,7 @@ func (c *Conn) stop(err error) {
 
 // acquire takes the ownership token.
 func (c *Conn) acquire() {
-	c.own.Lock()
+	c.own <- struct{}{}
 	c.owned.Store(true)
 }
 
@@ -69,7 +69,7 @@ func (c *Conn) release() {
 	if c.wantW.Load() {
 		c.wantWrite.Notify()
 	}
-	c.own.Unlock()
+	<-c.own
 }
 
 // teardown ends the connection: no callback runs after it begins; what

@@ -47,6 +47,13 @@ type OutputNotifier interface {
 	NotifyOutput(func())
 }
 
+// ReadyReader is implemented by transports that can tell when ReadChunk
+// would return at once, with input already received. The engine then
+// delivers it in the same turn as the chunk before.
+type ReadyReader interface {
+	ReadReady() bool
+}
+
 // Pinger is implemented by transports that can test the peer's liveness
 // (WebSocket ping/pong). Ping sends a ping without waiting; the pong, like
 // anything else read from the peer, shows in Heard. Unread tells how many

@@ -27,6 +27,7 @@ type WebSocket struct {
 	rd     io.Reader       // where frames are read from
 	sock   syscall.RawConn // the socket under nc (under TLS too), for FIONREAD; nil if none
 	direct bool            // nc is that socket: reads may wait on it without a buffer
+	plain  bool            // no record layer between the socket and rd: bytes in the kernel can be read at once
 	client bool
 	ext    *pmd // permessage-deflate, nil when not negotiated
 	out    *Outbox
@@ -65,6 +66,7 @@ var (
 	_ Sender         = (*WebSocket)(nil)
 	_ Pinger         = (*WebSocket)(nil)
 	_ OutputNotifier = (*WebSocket)(nil)
+	_ ReadyReader    = (*WebSocket)(nil)
 )
 
 // newWebSocket makes the transport for a connection whose handshake is done.
@@ -82,8 +84,9 @@ func newWebSocket(nc net.Conn, rd io.Reader, pre []byte, client bool, ext *pmd) 
 		readDone: make(chan struct{}),
 	}
 	t.sock = rawSocket(nc)
-	_, t.direct = nc.(syscall.Conn)
-	t.direct = t.direct && t.sock != nil && rd == io.Reader(nc)
+	_, t.plain = nc.(syscall.Conn)
+	t.plain = t.plain && t.sock != nil
+	t.direct = t.plain && rd == io.Reader(nc)
 	t.src.t = t
 	if ext != nil {
 		t.infl = &inflater{noContext: ext.serverNoContext}

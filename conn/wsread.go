@@ -105,6 +105,15 @@ func (t *WebSocket) nextBuffered() bool {
 	return true
 }
 
+// ReadReady reports whether more of the current frame's payload has
+// arrived, so that ReadChunk returns it at once.
+func (t *WebSocket) ReadReady() bool {
+	if !t.inFrame || t.compressed || t.remain == 0 {
+		return false
+	}
+	return t.buffered() > 0 || len(t.pre) > 0 || (t.plain && unread(t.sock) > 0)
+}
+
 // payload unmasks p, which was just read from the current frame.
 func (t *WebSocket) payload(p []byte) {
 	if t.cur.masked {

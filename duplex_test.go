@@ -1,0 +1,118 @@
+package lws_test
+
+import (
+	"bytes"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/conn"
+	"github.com/golws/lws/internal/lwstest"
+)
+
+// duplexCount is what one side of TestTwoPeersFullDuplex has received.
+type duplexCount struct {
+	got  atomic.Int64
+	sent atomic.Int64
+}
+
+// duplexStreamer writes 64 KiB messages as fast as Writeable allows, until
+// stop is set, and counts what it receives.
+type duplexStreamer struct {
+	n    *duplexCount
+	stop *atomic.Bool
+	out  []byte
+}
+
+func (s *duplexStreamer) Established(c *conn.Conn) error {
+	c.RequestWritable()
+	return nil
+}
+
+func (s *duplexStreamer) Receive(c *conn.Conn, in conn.Chunk) error {
+	s.n.got.Add(int64(len(in.Data)))
+	return nil
+}
+
+func (s *duplexStreamer) Writeable(c *conn.Conn) error {
+	if s.stop.Load() {
+		return nil
+	}
+	if err := c.Write(conn.Binary, s.out); err != nil {
+		return err
+	}
+	s.n.sent.Add(int64(len(s.out)))
+	c.RequestWritable()
+	return nil
+}
+
+func duplexProtocol(n *duplexCount, stop *atomic.Bool) *lws.Protocol {
+	return &lws.Protocol{
+		Name: "duplex",
+		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
+			return &duplexStreamer{n: n, stop: stop, out: bytes.Repeat([]byte{0x5a}, 64<<10)}
+		},
+	}
+}
+
+// TestTwoPeersFullDuplex checks that two golws peers that both write as
+// fast as they may do not deadlock: a server protocol and a client made
+// with Vhost.Connect each stream 64 KiB messages to the other (a new one
+// from every Writeable) while counting what they receive. Each side's
+// sends block once the other's buffers are full; its reception must go on
+// regardless, so both directions pass 32 MiB within 8 s. Then both stop
+// writing and the client closes normally.
+func TestTwoPeersFullDuplex(t *testing.T) {
+	const (
+		want   = 32 << 20
+		within = 8 * time.Second
+	)
+	var srv, cli duplexCount
+	var stop atomic.Bool
+	server := lwstest.Serve(t, lws.VhostOptions{Protocols: []*lws.Protocol{duplexProtocol(&srv, &stop)}})
+
+	cctx := lws.New(lwstest.Quiet())
+	cvh, err := cctx.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{duplexProtocol(&cli, &stop)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lwstest.Run(t, cctx)
+	h, err := cvh.Connect(lws.ConnectOptions{URL: lwstest.WS(server)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wait(t, h); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+
+	start := time.Now()
+	deadline := start.Add(within)
+	for srv.got.Load() < want || cli.got.Load() < want {
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond) // polling interval, not synchronisation
+	}
+	report := func() string {
+		return fmt.Sprintf("server received %.1f MiB (sent %.1f), client received %.1f MiB (sent %.1f)",
+			mib(srv.got.Load()), mib(srv.sent.Load()), mib(cli.got.Load()), mib(cli.sent.Load()))
+	}
+	stop.Store(true)
+	ok := srv.got.Load() >= want && cli.got.Load() >= want
+	t.Logf("after %v: %s", time.Since(start).Round(time.Millisecond), report())
+	if !ok {
+		t.Errorf("after %v both directions should have passed 32 MiB: %s", within, report())
+	}
+
+	h.Close()
+	select {
+	case <-h.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("client did not end after Close")
+	}
+}
+
+// mib is n bytes in MiB.
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
