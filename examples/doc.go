@@ -1,5 +1,5 @@
 // Package examples holds golws's example programs, one main package per
 // directory; each has a test that starts it and talks to it. Every server
 // takes -addr and prints "listening on URL" once it serves; every client
-// takes -url.
+// takes -url. ws-duplex is both: -mode both|server|client.
 package examples
