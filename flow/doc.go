@@ -1,12 +1,12 @@
 // Package flow holds small flow-control primitives shared by the transports:
-// wake-ups, receive backpressure, transmit credit and fan-out buffering. They
+// wake-ups, receive backpressure and fan-out buffering. (Transmit credit is
+// the engine's own: one write in flight, earned back when the transport has
+// taken it; see package conn.) They
 // do no I/O and start no goroutines; callers wire them into their own loops.
 //
 //   - Signal is a coalescing wake-up: many Notify calls, one receive.
 //   - Gate is an rx gate: a reader Waits on it before each read, so closing
 //     it stops reading and lets TCP backpressure reach the peer.
-//   - Window is tx credit (HTTP/2 style), optionally capped by a parent
-//     window; Take spends it, Add and Adjust return or change it.
 //   - Ring and Tail are a bounded multi-consumer ring (libwebsockets'
 //     lws_ring): producers Append without ever blocking, each consumer reads
 //     through its own Tail, and a consumer that lags by more than the ring's
@@ -20,9 +20,6 @@
 //
 // Gate: Open, Close, Set and IsOpen are safe from any goroutine; any number of
 // goroutines may Wait at once. A Gate must not be copied after first use.
-//
-// Window: no locking. A Window and its parents belong to one goroutine (the
-// connection's writer); others must hand it work rather than call it.
 //
 // Ring and Tail: every method is safe from any goroutine; producers and
 // consumers are expected to be different goroutines. Append takes the ring's
