@@ -185,7 +185,7 @@ func (c *countedConn) Close() error {
 }
 
 // SyscallConn gives access to the socket, so that hijacked connections can
-// still wait for readability without a buffer (see conn.LeanHijacker).
+// still wait for readability without a buffer (see conn.AcceptWebSocket).
 func (c *countedConn) SyscallConn() (syscall.RawConn, error) {
 	if sc, ok := c.Conn.(syscall.Conn); ok {
 		return sc.SyscallConn()
