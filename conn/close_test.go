@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -256,5 +257,54 @@ func TestSpuriousWriteablesHarmless(t *testing.T) {
 	// Had a spurious writeable sent anything, it would be read here first.
 	for i := range 5 {
 		roundTrip(100 + i)
+	}
+}
+
+// TestCloseWhileRxTurnedOff closes connections while another goroutine
+// keeps turning rx off: the close must still end (the peer's answer is read,
+// or the close grace cuts it), never hang with the reader parked.
+func TestCloseWhileRxTurnedOff(t *testing.T) {
+	for i := range 20 {
+		closed := make(chan error, 1)
+		stop := make(chan struct{})
+		var toggler sync.WaitGroup
+		s := startServer(t, func(c *conn.Conn) conn.Session {
+			return &funcSession{
+				established: func(c *conn.Conn) error {
+					toggler.Go(func() {
+						for {
+							select {
+							case <-stop:
+								return
+							default:
+								c.SetRx(false)
+							}
+						}
+					})
+					go c.Close(conn.StatusNormal, "bye")
+					return nil
+				},
+				closed: func(_ *conn.Conn, err error) { closed <- err },
+			}
+		}, conn.Options{CloseGrace: 300 * time.Millisecond})
+		rc := dialRaw(t, s, "")
+		go func() { // answer the close like a peer does
+			for {
+				f, err := rc.readFrame()
+				if err != nil {
+					return
+				}
+				if f.opcode == 8 {
+					rc.writeFrame(true, 8, f.payload)
+				}
+			}
+		}()
+		select {
+		case <-closed:
+		case <-time.After(3 * time.Second):
+			t.Fatalf("round %d: Closed did not run 3s after Close with a 300ms close grace", i)
+		}
+		close(stop)
+		toggler.Wait()
 	}
 }

@@ -46,6 +46,7 @@ type Conn struct {
 	msgSize int64         // bytes of the message being received
 	reading atomic.Bool   // the reader waits in ReadChunk
 	closing atomic.Bool   // teardown: input is read and dropped until the transport ends
+	rxMu    sync.Mutex    // orders SetRx with the close's opening of rx
 
 	// own is the ownership token: callbacks run only in the goroutine
 	// holding it. The service goroutine holds it for Established, requested
@@ -174,6 +175,8 @@ func (c *Conn) RequestWritable() {
 // Receive callback runs and the reader stops reading the transport after at
 // most the one chunk it holds, so the peer's sends stall.
 func (c *Conn) SetRx(on bool) {
+	c.rxMu.Lock()
+	defer c.rxMu.Unlock()
 	if c.closing.Load() {
 		return // the close reads on until the peer's answer
 	}
@@ -213,6 +216,9 @@ func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
 		pending, err := c.sender.Send(typ, p, final)
 		if pending {
 			c.markBusy()
+		}
+		if err != nil {
+			c.abort(err) // the connection is broken, whatever the callback does with err
 		}
 		return err
 	}

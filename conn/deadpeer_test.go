@@ -74,3 +74,63 @@ func TestLivePeerKept(t *testing.T) {
 		t.Fatal("Closed did not run after the peer closed")
 	}
 }
+
+// TestSlowReaderKeptWhileOutputDrains checks that a ping queued behind a
+// large message the peer is still reading does not get a live peer closed:
+// the peer taking our output is a sign of life.
+func TestSlowReaderKeptWhileOutputDrains(t *testing.T) {
+	const size = 16 << 20
+	closed := make(chan error, 1)
+	s := startServer(t, func(*conn.Conn) conn.Session {
+		return &funcSession{
+			established: func(c *conn.Conn) error { c.RequestWritable(); return nil },
+			writeable:   func(c *conn.Conn) error { return c.Write(conn.Binary, make([]byte, size)) },
+			closed:      func(_ *conn.Conn, err error) { closed <- err },
+		}
+	}, conn.Options{PingInterval: 200 * time.Millisecond, PongTimeout: 200 * time.Millisecond})
+	c := dial(t, s, nil)
+	ctx := testCtx(t)
+	_, r, err := c.Reader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	total := 0
+	for total < size {
+		n, err := r.Read(buf)
+		total += n
+		if err != nil && total < size {
+			select {
+			case cause := <-closed:
+				t.Fatalf("closed after %d of %d bytes: %v", total, size, cause)
+			default:
+				t.Fatalf("after %d bytes: %v", total, err)
+			}
+		}
+		time.Sleep(5 * time.Millisecond) // a steady reader, slower than the sender
+	}
+}
+
+// TestEmptyWriteCopied checks that an empty write on a transport whose
+// writes the engine copies (HTTP responses) is an ordinary write.
+func TestEmptyWriteCopied(t *testing.T) {
+	wrote := make(chan error, 1)
+	c, err := conn.Start(newStub(), nil, func(*conn.Conn) conn.Session {
+		return &funcSession{
+			established: func(c *conn.Conn) error { c.RequestWritable(); return nil },
+			writeable:   func(c *conn.Conn) error { err := c.Write(conn.Binary, nil); wrote <- err; return err },
+		}
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Close(conn.StatusNormal, ""); <-c.Done() }()
+	if err := <-wrote; err != nil {
+		t.Fatalf("empty write: %v", err)
+	}
+	select {
+	case <-c.Done():
+		t.Fatal("an empty write ended the connection")
+	default:
+	}
+}

@@ -65,7 +65,9 @@
 //
 // With Options.PingInterval set, the engine pings the peer and, PongTimeout
 // later, closes it with ErrPongTimeout unless it has been heard from since:
-// any byte read counts (lws's validity), a pong as much as data. While the
+// any byte read counts (lws's validity), a pong as much as data, and so does
+// the peer taking our output (a ping queued behind a large message cannot be
+// answered before the peer has read that message). While the
 // reader is not reading — a slow callback, rx off — bytes that wait unread
 // in the kernel count too (FIONREAD): the peer sent them and we are the ones
 // not reading. So a silent peer is found within PingInterval + PongTimeout

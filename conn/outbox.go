@@ -33,7 +33,9 @@ type Outbox struct {
 	mu       sync.Mutex
 	data     []byte // unsent bytes, frames in order
 	ctrl     []byte // control frames to send once data is out
+	spare    []byte // a drained buffer for data to reuse; nothing else points into it
 	flushing bool   // Flush is writing outside mu
+	drained  uint64 // bytes Flush has written: kept output the peer took
 	err      error  // the first write error: every later call fails with it
 }
 
@@ -69,15 +71,23 @@ func (o *Outbox) Send(bufs ...[]byte) (pending bool, err error) {
 		return false, o.err
 	}
 	if o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || o.rc == nil {
-		for _, b := range bufs {
-			o.data = append(o.data, b...)
-		}
+		o.keep(bufs, 0)
 		return len(o.data) > 0 || len(o.ctrl) > 0, nil
 	}
 	n, err := o.try(bufs)
 	if err != nil {
 		o.err = err
 		return false, err
+	}
+	o.keep(bufs, n)
+	return len(o.data) > 0, nil
+}
+
+// keep appends bufs, less their first n bytes, to the data to send. The
+// caller holds mu.
+func (o *Outbox) keep(bufs [][]byte, n int) {
+	if o.data == nil {
+		o.data, o.spare = o.spare[:0], nil
 	}
 	for _, b := range bufs {
 		if n >= len(b) {
@@ -87,21 +97,21 @@ func (o *Outbox) Send(bufs ...[]byte) (pending bool, err error) {
 		o.data = append(o.data, b[n:]...)
 		n = 0
 	}
-	return len(o.data) > 0, nil
 }
 
 // SendControl sends a control frame between frames: at once if nothing is
 // pending, else after the pending data. It never blocks, and it reports
-// whether the frame (or part of it) waits for Flush. Frames past a small
-// backlog are dropped: a peer that reads nothing needs no more pongs.
-func (o *Outbox) SendControl(frame []byte) (pending bool, err error) {
+// whether the frame (or part of it) waits for Flush. Unless must is set,
+// a frame past a small backlog is dropped: a peer that reads nothing needs
+// no more pongs. A close frame is sent with must.
+func (o *Outbox) SendControl(frame []byte, must bool) (pending bool, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.err != nil {
 		return false, o.err
 	}
 	if o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || o.rc == nil {
-		if len(o.ctrl)+len(frame) <= maxControlBacklog {
+		if must || len(o.ctrl)+len(frame) <= maxControlBacklog {
 			o.ctrl = append(o.ctrl, frame...)
 		}
 		return true, nil
@@ -112,10 +122,18 @@ func (o *Outbox) SendControl(frame []byte) (pending bool, err error) {
 		return false, err
 	}
 	if n < len(frame) {
-		o.data = append(o.data, frame[n:]...) // a frame begun must be finished first
+		o.keep([][]byte{frame}, n) // a frame begun must be finished first
 		return true, nil
 	}
 	return false, nil
+}
+
+// Drained is the number of kept bytes Flush has written so far: output that
+// waited for the peer and that the peer has since taken.
+func (o *Outbox) Drained() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.drained
 }
 
 // Pending reports whether anything waits to be written.
@@ -135,34 +153,50 @@ func (o *Outbox) Flush() error {
 	}
 	o.flushing = true
 	for o.err == nil && (len(o.data) > 0 || len(o.ctrl) > 0) {
-		out := o.data
-		if len(out) == 0 {
-			out, o.ctrl = o.ctrl, o.data[:0]
+		var out []byte
+		if len(o.data) > 0 {
+			out, o.data = o.data, nil
 		} else {
-			o.data = nil
+			out, o.ctrl = o.ctrl, nil
 		}
 		o.mu.Unlock()
-		_, err := o.w.Write(out)
+		err := o.write(out)
 		o.mu.Lock()
 		if err != nil && o.err == nil {
 			o.err = err
 		}
-		if o.data == nil && cap(out) <= maxKeptOutbox {
-			o.data = out[:0] // keep a small buffer for the next time
+		if cap(out) <= maxKeptOutbox && o.spare == nil {
+			o.spare = out[:0] // nothing else points into it now
 		}
 	}
 	o.flushing = false
-	if cap(o.data) > maxKeptOutbox {
-		o.data = nil
-	}
 	err := o.err
 	o.mu.Unlock()
 	return err
 }
 
+// flushPiece bounds one blocking write of Flush, so that Drained shows the
+// peer's progress through a large message.
+const flushPiece = 64 << 10
+
+// write writes out in pieces, counting each as drained.
+func (o *Outbox) write(out []byte) error {
+	for len(out) > 0 {
+		n, err := o.w.Write(out[:min(len(out), flushPiece)])
+		out = out[n:]
+		o.mu.Lock()
+		o.drained += uint64(n)
+		o.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // maxKeptOutbox is the largest drained buffer an Outbox keeps for reuse;
 // anything larger goes back to the garbage collector once sent.
-const maxKeptOutbox = 512
+const maxKeptOutbox = 4 << 10
 
 // try makes one non-blocking write of bufs and returns how much the socket
 // took. A full socket is not an error: it took 0 bytes.

@@ -26,9 +26,12 @@ type EstablishedHandler interface {
 
 // ClosedHandler is implemented by Sessions that want to know when the
 // connection has closed (lws's CLOSED). Closed runs exactly once, after the
-// engine has stopped reading and writing; err is why the connection ended
-// (nil for a normal local close, a *CloseError when the peer sent a close
-// frame or a callback returned one, a *TimeoutError, or the I/O error).
+// engine has stopped reading and writing; err is why the connection ended,
+// never nil: a *CloseError when the peer sent a close frame, a callback
+// returned one or Close was called (with its code and reason), a
+// *TimeoutError, ErrPongTimeout, a *PanicError, ErrProtocol or
+// ErrInvalidUTF8 (wrapped) for what the peer broke, ErrMessageTooBig, or
+// the I/O error.
 type ClosedHandler interface {
 	Closed(c *Conn, err error)
 }

@@ -37,6 +37,8 @@ type Sender interface {
 	// Flush writes what Send left, blocking until the peer took it or the
 	// transport is aborted.
 	Flush() error
+	// Pending reports whether output waits for Flush.
+	Pending() bool
 }
 
 // OutputNotifier is implemented by transports that produce output of their

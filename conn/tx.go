@@ -42,7 +42,9 @@ func (c *Conn) flush() {
 		}
 	}
 	c.txMu.Lock()
-	c.busy.Store(false)
+	// Output queued after Flush returned (a pong) keeps the connection
+	// busy; its own flush request is pending.
+	c.busy.Store(err == nil && c.sender != nil && c.sender.Pending())
 	c.txMu.Unlock()
 	if err != nil {
 		c.abort(err)

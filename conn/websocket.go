@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -53,6 +54,8 @@ type WebSocket struct {
 	gone      atomic.Bool // reading ended without a close frame: send none
 	readDone  chan struct{}
 	readOnce  sync.Once
+	aborted   chan struct{}
+	abortOnce sync.Once
 
 	// Write state, used under the engine's write lock.
 	fragOpen       bool // a fragmented message is being sent
@@ -82,6 +85,7 @@ func newWebSocket(nc net.Conn, rd io.Reader, pre []byte, client bool, ext *pmd) 
 		out:      NewOutbox(nc),
 		notify:   func() {},
 		readDone: make(chan struct{}),
+		aborted:  make(chan struct{}),
 	}
 	t.sock = rawSocket(nc)
 	_, t.plain = nc.(syscall.Conn)
@@ -165,6 +169,9 @@ func (t *WebSocket) Send(typ MessageType, p []byte, final bool) (bool, error) {
 // Flush writes what Send and the control frames left pending, blocking.
 func (t *WebSocket) Flush() error { return t.out.Flush() }
 
+// Pending reports whether output waits for Flush.
+func (t *WebSocket) Pending() bool { return t.out.Pending() }
+
 // Write sends p and waits until the peer has taken it all.
 func (t *WebSocket) Write(typ MessageType, p []byte, final bool) error {
 	pending, err := t.Send(typ, p, final)
@@ -188,7 +195,7 @@ func (t *WebSocket) control(op byte, payload []byte) error {
 	if t.client {
 		maskBytes(key, 0, b[n:])
 	}
-	pending, err := t.out.SendControl(b)
+	pending, err := t.out.SendControl(b, op == opClose)
 	if pending {
 		t.notify()
 	}
@@ -198,8 +205,11 @@ func (t *WebSocket) control(op byte, payload []byte) error {
 // Ping sends a ping; the reader notes what comes back (Heard).
 func (t *WebSocket) Ping() error { return t.control(opPing, nil) }
 
-// Heard is the number of bytes read from the peer so far.
-func (t *WebSocket) Heard() uint64 { return t.heard.Load() }
+// Heard counts the signs of life from the peer: the bytes read from it, and
+// the bytes of ours that waited for it and that it has since taken (a ping
+// queued behind a large message cannot be answered yet, but a peer that
+// reads that message is alive).
+func (t *WebSocket) Heard() uint64 { return t.heard.Load() + t.out.Drained() }
 
 // Unread is the number of bytes the peer sent that wait unread in the
 // kernel, or -1 when that cannot be known.
@@ -236,12 +246,21 @@ func (t *WebSocket) Close(code StatusCode, reason string) error {
 	if err := t.out.Flush(); err != nil {
 		return err
 	}
-	<-t.readDone // the peer's close frame, its end, or Abort
+	select {
+	case <-t.readDone: // the peer's close frame or its end
+	case <-t.aborted:
+	}
 	return nil
 }
 
-// Abort closes the connection at once.
+// Abort closes the connection at once. Under TLS it closes the socket
+// first: closing a tls.Conn tries to send an alert, which would wait for a
+// peer that stopped reading.
 func (t *WebSocket) Abort() {
+	t.abortOnce.Do(func() { close(t.aborted) })
+	if tc, ok := t.nc.(*tls.Conn); ok {
+		_ = tc.NetConn().Close()
+	}
 	_ = t.nc.Close()
 	if c, ok := t.rd.(io.Closer); ok && t.rd != io.Reader(t.nc) {
 		_ = c.Close()

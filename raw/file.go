@@ -74,6 +74,9 @@ func (t *File) Send(_ conn.MessageType, p []byte, _ bool) (bool, error) {
 // Flush writes what Send kept, waiting as long as the file takes.
 func (t *File) Flush() error { return t.out.Flush() }
 
+// Pending reports whether output waits for Flush.
+func (t *File) Pending() bool { return t.out.Pending() }
+
 // Write writes p to the file, waiting until it is all written.
 func (t *File) Write(typ conn.MessageType, p []byte, final bool) error {
 	pending, err := t.Send(typ, p, final)

@@ -100,6 +100,9 @@ func (s *Socket) Send(_ conn.MessageType, p []byte, _ bool) (bool, error) {
 // Flush writes what Send kept, waiting for the peer to take it.
 func (s *Socket) Flush() error { return s.out.Flush() }
 
+// Pending reports whether output waits for Flush.
+func (s *Socket) Pending() bool { return s.out.Pending() }
+
 // WriteAllowance is the room left in the socket's send buffer, or -1.
 func (s *Socket) WriteAllowance() int { return s.out.WriteAllowance() }
 

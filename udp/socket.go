@@ -130,6 +130,9 @@ func (s *Socket) Send(typ conn.MessageType, p []byte, final bool) (bool, error) 
 // Flush has nothing to do: Send keeps nothing.
 func (s *Socket) Flush() error { return nil }
 
+// Pending is always false: Send keeps nothing.
+func (s *Socket) Pending() bool { return false }
+
 func sent(n, total int, err error) error {
 	if err != nil {
 		return fmt.Errorf("udp: send of %d bytes: %w", total, err)
