@@ -33,6 +33,7 @@ type Outbox struct {
 	mu       sync.Mutex
 	data     []byte // unsent bytes, frames in order
 	ctrl     []byte // control frames to send once data is out
+	pong     []byte // the latest pong waiting, sent before ctrl
 	spare    []byte // a drained buffer for data to reuse; nothing else points into it
 	flushing bool   // Flush is writing outside mu
 	drained  uint64 // bytes Flush has written: kept output the peer took
@@ -70,9 +71,9 @@ func (o *Outbox) Send(bufs ...[]byte) (pending bool, err error) {
 	if o.err != nil {
 		return false, o.err
 	}
-	if o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || o.rc == nil {
+	if o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || len(o.pong) > 0 || o.rc == nil {
 		o.keep(bufs, 0)
-		return len(o.data) > 0 || len(o.ctrl) > 0, nil
+		return true, nil
 	}
 	n, err := o.try(bufs)
 	if err != nil {
@@ -99,19 +100,36 @@ func (o *Outbox) keep(bufs [][]byte, n int) {
 	}
 }
 
+// ControlKind says what becomes of a control frame that must wait behind
+// pending output.
+type ControlKind int
+
+const (
+	// ControlDroppable frames (pings) are dropped past a small backlog: a
+	// peer that reads nothing needs no more of them.
+	ControlDroppable ControlKind = iota
+	// ControlLatest frames (pongs) wait one at a time: a newer one
+	// replaces the one waiting (RFC 6455 lets a pong answer only the most
+	// recent ping).
+	ControlLatest
+	// ControlMust frames (the close) are always sent, after the others.
+	ControlMust
+)
+
 // SendControl sends a control frame between frames: at once if nothing is
-// pending, else after the pending data. It never blocks, and it reports
-// whether the frame (or part of it) waits for Flush. Unless must is set,
-// a frame past a small backlog is dropped: a peer that reads nothing needs
-// no more pongs. A close frame is sent with must.
-func (o *Outbox) SendControl(frame []byte, must bool) (pending bool, err error) {
+// pending, else after the pending data, as kind says. It never blocks, and
+// it reports whether the frame (or part of it) waits for Flush.
+func (o *Outbox) SendControl(frame []byte, kind ControlKind) (pending bool, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.err != nil {
 		return false, o.err
 	}
-	if o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || o.rc == nil {
-		if must || len(o.ctrl)+len(frame) <= maxControlBacklog {
+	if o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || len(o.pong) > 0 || o.rc == nil {
+		switch {
+		case kind == ControlLatest:
+			o.pong = append(o.pong[:0], frame...)
+		case kind == ControlMust || len(o.ctrl)+len(frame) <= maxControlBacklog:
 			o.ctrl = append(o.ctrl, frame...)
 		}
 		return true, nil
@@ -140,7 +158,7 @@ func (o *Outbox) Drained() uint64 {
 func (o *Outbox) Pending() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.flushing || len(o.data) > 0 || len(o.ctrl) > 0
+	return o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || len(o.pong) > 0
 }
 
 // Flush writes everything kept, blocking until the peer has taken it or the
@@ -152,11 +170,14 @@ func (o *Outbox) Flush() error {
 		return errors.New("conn: concurrent Outbox.Flush")
 	}
 	o.flushing = true
-	for o.err == nil && (len(o.data) > 0 || len(o.ctrl) > 0) {
+	for o.err == nil && (len(o.data) > 0 || len(o.ctrl) > 0 || len(o.pong) > 0) {
 		var out []byte
-		if len(o.data) > 0 {
+		switch {
+		case len(o.data) > 0:
 			out, o.data = o.data, nil
-		} else {
+		case len(o.pong) > 0:
+			out, o.pong = o.pong, nil
+		default:
 			out, o.ctrl = o.ctrl, nil
 		}
 		o.mu.Unlock()

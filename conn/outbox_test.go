@@ -40,7 +40,7 @@ func TestOutboxKeepsOrder(t *testing.T) {
 					}
 					data = append(data, s[2:]...)
 				default:
-					if _, err := o.SendControl([]byte(s[2:]), false); err != nil {
+					if _, err := o.SendControl([]byte(s[2:]), conn.ControlDroppable); err != nil {
 						t.Fatal(err)
 					}
 					ctrl = append(ctrl, s[2:]...)
@@ -56,23 +56,29 @@ func TestOutboxKeepsOrder(t *testing.T) {
 	}
 }
 
-// TestOutboxControlBacklog checks that pongs past the backlog are dropped
-// for a peer that reads nothing, but a close frame never is.
+// TestOutboxControlBacklog checks what waits behind pending output for a
+// peer that reads nothing: pings past a small backlog are dropped, only the
+// latest pong waits, and the close frame is always sent, last.
 func TestOutboxControlBacklog(t *testing.T) {
 	var w bytes.Buffer
 	o := conn.NewOutbox(&w)
-	pong := bytes.Repeat([]byte{'p'}, 127)
-	for range 20 {
-		o.SendControl(pong, false)
+	ping := bytes.Repeat([]byte{'i'}, 127)
+	for i := range 20 {
+		o.SendControl(ping, conn.ControlDroppable)
+		o.SendControl([]byte{'p', byte('a' + i)}, conn.ControlLatest)
 	}
-	o.SendControl([]byte("CLOSE"), true)
+	o.SendControl([]byte("CLOSE"), conn.ControlMust)
 	if err := o.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if w.Len() >= 20*len(pong) {
-		t.Fatalf("%d bytes of pongs kept: the backlog is not bounded", w.Len())
+	got := w.Bytes()
+	if len(got) >= 20*len(ping) {
+		t.Fatalf("%d bytes of pings kept: the backlog is not bounded", len(got))
 	}
-	if !bytes.HasSuffix(w.Bytes(), []byte("CLOSE")) {
-		t.Fatal("the close frame was dropped")
+	if !bytes.HasPrefix(got, []byte{'p', 'a' + 19}) || bytes.Count(got, []byte{'p'}) != 1 {
+		t.Fatalf("pongs sent: want only the latest, first: %q", got[:min(len(got), 8)])
+	}
+	if !bytes.HasSuffix(got, []byte("CLOSE")) {
+		t.Fatal("the close frame was dropped or not last")
 	}
 }

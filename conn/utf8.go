@@ -47,6 +47,7 @@ func (s *utf8Stream) feed(p []byte, final bool) bool {
 			return false
 		}
 	}
+	held := false
 	if !final {
 		// Hold back an unfinished rune at the end of p.
 		for i := len(p) - 1; i >= 0 && i >= len(p)-(utf8.UTFMax-1); i-- {
@@ -56,11 +57,14 @@ func (s *utf8Stream) feed(p []byte, final bool) bool {
 			if l := runeLen(p[i]); l > 1 && len(p)-i < l {
 				s.n = copy(s.pend[:], p[i:])
 				p = p[:i]
+				held = true
 			}
 			break
 		}
 	}
-	return utf8.Valid(p)
+	// What is held back must still be able to become a rune: an
+	// impossible start (an overlong or surrogate prefix) fails now.
+	return utf8.Valid(p) && (!held || !utf8.FullRune(s.pend[:s.n]))
 }
 
 // reset forgets any carried bytes, for the next message.

@@ -195,7 +195,14 @@ func (t *WebSocket) control(op byte, payload []byte) error {
 	if t.client {
 		maskBytes(key, 0, b[n:])
 	}
-	pending, err := t.out.SendControl(b, op == opClose)
+	kind := ControlDroppable
+	switch op {
+	case opPong:
+		kind = ControlLatest
+	case opClose:
+		kind = ControlMust
+	}
+	pending, err := t.out.SendControl(b, kind)
 	if pending {
 		t.notify()
 	}
