@@ -5,8 +5,9 @@ GO      ?= go
 ADDR    ?= 127.0.0.1:7681
 PKGS    := ./...
 FUZZTIME ?= 10s
+comma   := ,
 
-.PHONY: all build run test vet fuzz bench bench-static clean
+.PHONY: all build run test vet fuzz bench bench-static bench-c clean
 
 all: build test
 
@@ -50,6 +51,12 @@ bench:
 ## bench-static: static files, golws file mount vs net/http FileServer, with wrk and h2load
 bench-static:
 	$(GO) run ./internal/benchstatic
+
+## bench-c: echo and idle memory of golws vs lws's C library (bench/lws-echo, needs Debian's
+## libwebsockets-dev) and bare coder/websocket, servers on CPU 0, load client on CPU 1;
+## 5,000 idle connections, also 19,000 with BIG=1 (a few minutes)
+bench-c:
+	$(GO) run ./internal/benchc -idle 5000$(if $(BIG),$(comma)19000)
 
 clean:
 	$(GO) clean -testcache
