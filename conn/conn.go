@@ -46,7 +46,6 @@ type Conn struct {
 	msgSize int64         // bytes of the message being received
 	reading atomic.Bool   // the reader waits in ReadChunk
 	closing atomic.Bool   // teardown: input is read and dropped until the transport ends
-	rxMu    sync.Mutex    // orders SetRx with the close's opening of rx
 
 	// own is the ownership token: callbacks run only in the goroutine
 	// holding it. The service goroutine holds it for Established, requested
@@ -65,10 +64,9 @@ type Conn struct {
 	// waits for the service goroutine to flush it, and no Writeable runs
 	// until it has drained (the credit of invariant 3).
 	txMu     sync.Mutex
-	busy     atomic.Bool  // written under txMu
-	fragType MessageType  // guarded by txMu: message in flight, 0 if none
-	held     func() error // guarded by txMu: a write kept for a transport that is not a Sender
-	heldBuf  *[]byte      // the copy held writes
+	busy     atomic.Bool // written under txMu
+	fragType MessageType // guarded by txMu: message in flight, 0 if none
+	held     heldWrite   // guarded by txMu: a write kept for a transport that is not a Sender
 
 	mu         sync.Mutex // guards the fields below
 	cause      error      // why the connection is ending; first one wins
@@ -175,12 +173,13 @@ func (c *Conn) RequestWritable() {
 // Receive callback runs and the reader stops reading the transport after at
 // most the one chunk it holds, so the peer's sends stall.
 func (c *Conn) SetRx(on bool) {
-	c.rxMu.Lock()
-	defer c.rxMu.Unlock()
-	if c.closing.Load() {
-		return // the close reads on until the peer's answer
-	}
 	c.rx.Set(on)
+	if !on && c.closing.Load() {
+		// The close has begun: it opened rx after setting closing, so
+		// either it sees this Set or this sees closing. The reader must
+		// read on until the peer's answer.
+		c.rx.Set(true)
+	}
 }
 
 // RxOn reports whether reception is on.
@@ -224,7 +223,7 @@ func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
 	}
 	b := getBuffer(len(p))
 	copy(*b, p)
-	c.hold(b, func() error { return c.t.Write(typ, *b, final) })
+	c.hold(heldWrite{buf: b, typ: typ, final: final})
 	return nil
 }
 

@@ -89,10 +89,8 @@ func (c *Conn) teardown(cause error) {
 	c.acquire()
 	c.stopped = true
 	c.release()
-	c.rxMu.Lock()
 	c.closing.Store(true)
-	c.rx.Set(true) // the reader must see the peer's answer
-	c.rxMu.Unlock()
+	c.rx.Set(true) // the reader must see the peer's answer (SetRx knows)
 
 	c.flush()
 	code, reason := closeCodeFor(c.causeOf(nil))

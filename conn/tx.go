@@ -7,11 +7,19 @@ func (c *Conn) markBusy() {
 	c.flushReq.Notify()
 }
 
+// heldWrite is a write kept for a transport that is not a Sender.
+type heldWrite struct {
+	buf   *[]byte      // the copy of a Write's data
+	typ   MessageType  // and its type
+	final bool         // and whether it ends the message
+	op    func() error // any other write (WriteHeader), instead of buf
+}
+
 // hold keeps a write for a transport that is not a Sender: the service
 // goroutine makes it, so the callback never waits on the peer. The caller
-// holds txMu; b is the copy op writes from.
-func (c *Conn) hold(b *[]byte, op func() error) {
-	c.held, c.heldBuf = op, b
+// holds txMu.
+func (c *Conn) hold(w heldWrite) {
+	c.held = w
 	c.markBusy()
 }
 
@@ -32,14 +40,16 @@ func (c *Conn) flush() {
 		err = c.sender.Flush()
 	}
 	c.txMu.Lock()
-	op, b := c.held, c.heldBuf
-	c.held, c.heldBuf = nil, nil
+	w := c.held
+	c.held = heldWrite{}
 	c.txMu.Unlock()
-	if op != nil {
-		err = op() // the only write in flight: nothing else writes while busy
-		if b != nil {
-			putBuffer(b)
-		}
+	// The only write in flight: nothing else writes while busy.
+	switch {
+	case w.op != nil:
+		err = w.op()
+	case w.buf != nil:
+		err = c.t.Write(w.typ, *w.buf, w.final)
+		putBuffer(w.buf)
 	}
 	c.txMu.Lock()
 	// Output queued after Flush returned (a pong) keeps the connection

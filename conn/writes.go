@@ -71,6 +71,6 @@ func (c *Conn) WriteHeader(status int, h http.Header) error {
 		return err
 	}
 	h = h.Clone()
-	c.hold(nil, func() error { return ht.WriteHeader(status, h) })
+	c.hold(heldWrite{op: func() error { return ht.WriteHeader(status, h) }})
 	return nil
 }

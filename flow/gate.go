@@ -1,6 +1,9 @@
 package flow
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Gate is an rx gate: while it is closed, Wait blocks. The owner of a reader
 // calls Wait before each read, so closing the gate stops reading at the next
@@ -10,7 +13,7 @@ import "sync"
 // any number of goroutines may Wait.
 type Gate struct {
 	mu     sync.Mutex
-	closed bool
+	closed atomic.Bool   // set by Close, cleared by Open under mu; read without mu
 	opened chan struct{} // made by the first Wait on a closed gate, closed by Open
 }
 
@@ -25,9 +28,12 @@ func (g *Gate) Set(open bool) {
 
 // Open opens the gate, releasing every waiter. Opening an open gate does nothing.
 func (g *Gate) Open() {
+	if !g.closed.Load() {
+		return // open, so nobody waits
+	}
 	g.mu.Lock()
-	if g.closed {
-		g.closed = false
+	if g.closed.Load() {
+		g.closed.Store(false)
 		if g.opened != nil {
 			close(g.opened)
 			g.opened = nil
@@ -38,26 +44,23 @@ func (g *Gate) Open() {
 
 // Close closes the gate. Closing a closed gate does nothing.
 func (g *Gate) Close() {
-	g.mu.Lock()
-	if !g.closed {
-		g.closed = true // the channel is made only if someone waits
-	}
-	g.mu.Unlock()
+	// No lock: the channel is made only by a Wait that finds the gate
+	// closed, under mu, and Open clears both under mu.
+	g.closed.Store(true)
 }
 
 // IsOpen reports whether the gate is open now.
-func (g *Gate) IsOpen() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return !g.closed
-}
+func (g *Gate) IsOpen() bool { return !g.closed.Load() }
 
 // Wait returns true once the gate is open, or false if done is closed first.
 // It returns at once when the gate is already open.
 func (g *Gate) Wait(done <-chan struct{}) bool {
 	for {
+		if !g.closed.Load() {
+			return true
+		}
 		g.mu.Lock()
-		if !g.closed {
+		if !g.closed.Load() {
 			g.mu.Unlock()
 			return true
 		}
