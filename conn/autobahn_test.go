@@ -21,8 +21,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -1086,28 +1084,8 @@ func startDeflateServer(t *testing.T, mode websocket.CompressionMode) *server {
 // connection starts.
 func startABServer(t *testing.T, mode websocket.CompressionMode, prepare func(*conn.WebSocket)) *server {
 	t.Helper()
-	s := &server{set: new(conn.Set)}
-	opts := conn.Options{Set: s.set}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := conn.AcceptWebSocket(w, r, &websocket.AcceptOptions{CompressionMode: mode, InsecureSkipVerify: true})
-		if err != nil {
-			return
-		}
-		if prepare != nil {
-			prepare(ws)
-		}
-		conn.Start(ws, conn.InfoFromRequest(r, ""), newABEcho, &opts)
-	}))
-	t.Cleanup(func() {
-		s.Server.Close()
-		s.set.CloseAll(conn.StatusGoingAway, "test over")
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.set.Wait(ctx); err != nil {
-			t.Errorf("connections did not end: %v", err)
-		}
-	})
-	return s
+	return startServerWith(t, newABEcho, conn.Options{},
+		&websocket.AcceptOptions{CompressionMode: mode, InsecureSkipVerify: true}, prepare)
 }
 
 // dialDeflate dials s with coder/websocket in mode and checks that

@@ -34,14 +34,25 @@ type server struct {
 // It closes every connection and waits for them when the test ends.
 func startServer(t *testing.T, newSession func(*conn.Conn) conn.Session, opts conn.Options) *server {
 	t.Helper()
+	return startServerWith(t, newSession, opts, &websocket.AcceptOptions{InsecureSkipVerify: true}, nil)
+}
+
+// startServerWith is startServer accepting with accept; prepare, if not
+// nil, sees each transport before its connection starts.
+func startServerWith(t *testing.T, newSession func(*conn.Conn) conn.Session, opts conn.Options,
+	accept *websocket.AcceptOptions, prepare func(*conn.WebSocket)) *server {
+	t.Helper()
 	s := &server{set: new(conn.Set)}
 	opts.Set = s.set
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t, err := conn.AcceptWebSocket(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+		ws, err := conn.AcceptWebSocket(w, r, accept)
 		if err != nil {
 			return
 		}
-		conn.Start(t, conn.InfoFromRequest(r, ""), newSession, &opts)
+		if prepare != nil {
+			prepare(ws)
+		}
+		conn.Start(ws, conn.InfoFromRequest(r, ""), newSession, &opts)
 	}))
 	t.Cleanup(func() {
 		s.Server.Close()
@@ -131,27 +142,7 @@ func dialRaw(t *testing.T, s *server, header string) *rawClient {
 
 // writeFrame sends one masked frame.
 func (rc *rawClient) writeFrame(fin bool, opcode byte, payload []byte) error {
-	b0 := opcode
-	if fin {
-		b0 |= 0x80
-	}
-	hdr := []byte{b0}
-	switch n := len(payload); {
-	case n < 126:
-		hdr = append(hdr, 0x80|byte(n))
-	case n <= 0xFFFF:
-		hdr = append(hdr, 0x80|126, byte(n>>8), byte(n))
-	default:
-		hdr = append(hdr, 0x80|127)
-		hdr = binary.BigEndian.AppendUint64(hdr, uint64(n))
-	}
-	mask := []byte{1, 2, 3, 4}
-	hdr = append(hdr, mask...)
-	masked := make([]byte, len(payload))
-	for i, b := range payload {
-		masked[i] = b ^ mask[i%4]
-	}
-	_, err := rc.Write(append(hdr, masked...))
+	_, err := rc.Write(encodeFrame(fin, opcode, payload))
 	return err
 }
 
