@@ -32,9 +32,7 @@ type Conn struct {
 
 	// Signals and channels between the goroutines.
 	rx         flow.Gate
-	wantWrite  flow.Signal   // RequestWritable, or tx drained → service
-	flushReq   flow.Signal   // output waits to be flushed → service
-	wake       flow.Signal   // an end was asked for → service
+	svc        atomic.Uint32 // events for the service goroutine, and whether it runs (service.go)
 	readerExit chan struct{} // closed by the reader when it returns
 	done       chan struct{} // closed by the service when the connection ends
 
@@ -95,9 +93,6 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		info:       info,
 		id:         lastID.Add(1),
 		cfg:        opts.settings(),
-		wantWrite:  flow.NewSignal(),
-		flushReq:   flow.NewSignal(),
-		wake:       flow.NewSignal(),
 		readerExit: make(chan struct{}),
 		done:       make(chan struct{}),
 		own:        make(chan struct{}, 1),
@@ -125,6 +120,7 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		c.pingTimer = time.AfterFunc(c.cfg.pingInterval, c.ping)
 		c.mu.Unlock()
 	}
+	c.svc.Store(svcRunning)
 	go c.serve() // it starts the reader once Established has run
 	return c, nil
 }
@@ -166,7 +162,7 @@ func (c *Conn) RequestWritable() {
 	if c.owned.Load() {
 		return // the owner looks at wantW before it lets go
 	}
-	c.wantWrite.Notify()
+	c.post(evWrite)
 }
 
 // SetRx turns reception on or off (lws_rx_flow_control). While off, no
@@ -275,7 +271,7 @@ func (c *Conn) end(cause error) {
 	}
 	c.cause = cause
 	c.graceTimer = time.AfterFunc(c.cfg.closeGrace, c.t.Abort)
-	c.wake.Notify()
+	c.post(evEnd)
 }
 
 // abort ends the connection at once: the transport is cut.
@@ -286,7 +282,7 @@ func (c *Conn) abort(cause error) {
 	}
 	c.mu.Unlock()
 	c.t.Abort()
-	c.wake.Notify()
+	c.post(evEnd)
 }
 
 // causeOf returns the recorded cause, or err when none is recorded yet.

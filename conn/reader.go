@@ -6,6 +6,7 @@ package conn
 // transport fails or the connection ends; during the close it reads on and
 // drops what comes, so that the transport sees the peer's end.
 func (c *Conn) read() {
+	defer c.post(evEnd)
 	defer close(c.readerExit)
 	for {
 		if !c.rx.Wait(c.done) {

@@ -2,12 +2,36 @@ package conn
 
 import "time"
 
-// serve is the service goroutine: it owns the connection. It runs
-// Established, then starts the reader; it flushes output the transport
-// could not take at once, runs the Writeable callbacks that RequestWritable
-// asks for from anywhere once that output has drained, and closes the
-// connection when a callback fails, Close or a timeout asks for the end, or
-// the reader stops.
+// The service goroutine runs only while it has something to do: events are
+// bits of Conn.svc, and whoever posts one to a connection whose service
+// goroutine is not running starts it. An idle connection has none.
+const (
+	evWrite    = 1 << iota // a Writeable was asked for
+	evFlush                // output waits to be flushed
+	evEnd                  // an end was asked for, or the reader stopped
+	svcRunning             // the service goroutine runs
+	svcDone                // teardown has begun: no service goroutine starts again
+)
+
+// post records ev for the service goroutine, starting it if it is not
+// running. It never blocks.
+func (c *Conn) post(ev uint32) {
+	for {
+		old := c.svc.Load()
+		if old&svcDone != 0 {
+			return
+		}
+		if c.svc.CompareAndSwap(old, old|ev|svcRunning) {
+			if old&svcRunning == 0 {
+				go c.service()
+			}
+			return
+		}
+	}
+}
+
+// serve is the first run of the service goroutine: it runs Established,
+// starts the reader, then serves events like any later run.
 func (c *Conn) serve() {
 	if h, ok := c.sess.(EstablishedHandler); ok {
 		c.acquire()
@@ -17,34 +41,51 @@ func (c *Conn) serve() {
 		c.release()
 	}
 	go c.read()
-	for c.serveOnce() {
-	}
-	c.teardown(c.causeOf(ErrClosed))
+	c.service()
 }
 
-// serveOnce waits for one event and handles it; it reports false once the
-// connection is ending.
-func (c *Conn) serveOnce() bool {
-	select {
-	case <-c.flushReq.C():
-		c.flush()
-		return c.causeOf(nil) == nil
-	case <-c.wantWrite.C():
-		c.acquire()
-		defer c.release()
-		// The reader may have answered the request while we waited for
-		// the token; then wantW is clear and there is nothing to do.
-		// While output waits, the flush that drains it asks again.
-		if !c.stopped && !c.busy.Load() && c.wantW.Swap(false) {
-			if err := c.writeable(); err != nil {
-				c.stop(err)
+// service is the service goroutine: it flushes output the transport could
+// not take at once, runs the Writeable callbacks that RequestWritable asks
+// for from anywhere once that output has drained, and closes the connection
+// when a callback fails, Close or a timeout asks for the end, or the reader
+// stops. It returns when no event waits.
+func (c *Conn) service() {
+	for {
+		old := c.svc.Load()
+		evs := old &^ (svcRunning | svcDone)
+		if evs == 0 {
+			if c.svc.CompareAndSwap(old, old&^svcRunning) {
+				return // idle: a later post starts another
 			}
+			continue
 		}
-		return !c.stopped
-	case <-c.wake.C():
-		return c.causeOf(nil) == nil
-	case <-c.readerExit:
-		return false
+		if !c.svc.CompareAndSwap(old, old&^evs) {
+			continue
+		}
+		if evs&evFlush != 0 {
+			c.flush()
+		}
+		if evs&evWrite != 0 {
+			c.runWriteable()
+		}
+		if c.causeOf(nil) != nil {
+			c.svc.Or(svcDone)
+			c.teardown(c.causeOf(nil))
+			return
+		}
+	}
+}
+
+// runWriteable runs the Writeable callback asked for, unless the reader has
+// answered the request meanwhile or output still waits (the flush that
+// drains it asks again).
+func (c *Conn) runWriteable() {
+	c.acquire()
+	defer c.release()
+	if !c.stopped && !c.busy.Load() && c.wantW.Swap(false) {
+		if err := c.writeable(); err != nil {
+			c.stop(err)
+		}
 	}
 }
 
@@ -53,7 +94,7 @@ func (c *Conn) serveOnce() bool {
 func (c *Conn) stop(err error) {
 	c.stopped = true
 	c.causeOf(err)
-	c.wake.Notify()
+	c.post(evEnd)
 }
 
 // acquire takes the ownership token.
@@ -67,7 +108,7 @@ func (c *Conn) acquire() {
 func (c *Conn) release() {
 	c.owned.Store(false)
 	if c.wantW.Load() {
-		c.wantWrite.Notify()
+		c.post(evWrite)
 	}
 	<-c.own
 }

@@ -4,7 +4,7 @@ package conn
 // it; no Writeable runs until it has drained. The caller holds txMu.
 func (c *Conn) markBusy() {
 	c.busy.Store(true)
-	c.flushReq.Notify()
+	c.post(evFlush)
 }
 
 // heldWrite is a write kept for a transport that is not a Sender.
@@ -61,6 +61,6 @@ func (c *Conn) flush() {
 		return
 	}
 	if c.wantW.Load() {
-		c.wantWrite.Notify()
+		c.post(evWrite)
 	}
 }
