@@ -283,7 +283,7 @@ func (c *Context) shutdown(listeners []*listener) {
 func (c *Context) abortAll() {
 	for _, v := range c.Vhosts() {
 		for _, vp := range v.protocols {
-			vp.conns.Each(func(cn *conn.Conn) { cn.Transport().Abort() })
+			vp.conns.Each((*conn.Conn).Abort)
 		}
 	}
 }

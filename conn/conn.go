@@ -43,6 +43,8 @@ type Conn struct {
 	getRx   func() []byte // c.buffer, made once: a method value per read would allocate
 	msgSize int64         // bytes of the message being received
 	reading atomic.Bool   // the reader waits in ReadChunk
+	rdState atomic.Int32  // rdRunning, or rdParked: waiting for input with no goroutine (park.go)
+	unwatch atomic.Pointer[func()] // cancels the parked wait
 	closing atomic.Bool   // teardown: input is read and dropped until the transport ends
 
 	// own is the ownership token: callbacks run only in the goroutine
@@ -270,9 +272,14 @@ func (c *Conn) end(cause error) {
 		return
 	}
 	c.cause = cause
-	c.graceTimer = time.AfterFunc(c.cfg.closeGrace, c.t.Abort)
+	c.graceTimer = time.AfterFunc(c.cfg.closeGrace, c.cut)
 	c.post(evEnd)
 }
+
+// Abort ends the connection at once, from any goroutine, without a closing
+// handshake: the transport is cut, and Closed follows with ErrClosed unless
+// the connection was already ending for another reason.
+func (c *Conn) Abort() { c.abort(ErrClosed) }
 
 // abort ends the connection at once: the transport is cut.
 func (c *Conn) abort(cause error) {
@@ -281,8 +288,15 @@ func (c *Conn) abort(cause error) {
 		c.cause = cause
 	}
 	c.mu.Unlock()
-	c.t.Abort()
+	c.cut()
 	c.post(evEnd)
+}
+
+// cut aborts the transport and wakes a reader parked without a goroutine,
+// which then finds the transport closed.
+func (c *Conn) cut() {
+	c.t.Abort()
+	c.unpark()
 }
 
 // causeOf returns the recorded cause, or err when none is recorded yet.

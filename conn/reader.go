@@ -4,25 +4,40 @@ package conn
 // delivers it to Receive only while rx is still on, so turning rx off stops
 // reading after at most the one chunk in hand. It returns when the
 // transport fails or the connection ends; during the close it reads on and
-// drops what comes, so that the transport sees the peer's end.
+// drops what comes, so that the transport sees the peer's end. Between
+// messages, a Parker transport may let it park: the goroutine ends, and a
+// new one starts when input comes (park.go).
 func (c *Conn) read() {
-	defer c.post(evEnd)
-	defer close(c.readerExit)
 	for {
 		if !c.rx.Wait(c.done) {
+			c.readerDone()
 			return
 		}
 		c.reading.Store(true)
 		in, err := c.t.ReadChunk(c.getRx)
 		c.reading.Store(false)
+		if err == ErrIdle {
+			if c.park() {
+				return
+			}
+			continue
+		}
 		if err != nil {
 			c.causeOf(err)
+			c.readerDone()
 			return
 		}
 		if !c.deliver(in) {
+			c.readerDone()
 			return
 		}
 	}
+}
+
+// readerDone records that reading has ended for good.
+func (c *Conn) readerDone() {
+	close(c.readerExit)
+	c.post(evEnd)
 }
 
 // deliver runs Receive for in while holding the ownership token, then the

@@ -123,7 +123,7 @@ func (c *Conn) teardown(cause error) {
 	c.mu.Lock()
 	c.ending = true
 	if c.graceTimer == nil {
-		c.graceTimer = time.AfterFunc(c.cfg.closeGrace, c.t.Abort)
+		c.graceTimer = time.AfterFunc(c.cfg.closeGrace, c.cut)
 	}
 	c.mu.Unlock()
 
@@ -136,7 +136,7 @@ func (c *Conn) teardown(cause error) {
 	c.flush()
 	code, reason := closeCodeFor(c.causeOf(nil))
 	_ = c.t.Close(code, reason)
-	c.t.Abort()
+	c.cut()
 	close(c.done)
 	<-c.readerExit
 

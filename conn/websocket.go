@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // WebSocket is the Transport of a WebSocket connection. The handshake
@@ -35,8 +36,11 @@ type WebSocket struct {
 	notify func() // asks the engine to Flush: set once, before reading
 
 	// Read state, owned by the reader goroutine.
-	pre        []byte  // bytes read before the handshake ended
-	in         *[]byte // pooled read buffer, nil while nothing is buffered
+	idleAfter  time.Duration // ParkAfter where the connection can park, else 0
+	fresh      bool          // nothing read since the handshake: the first wait parks at once
+	deadline   time.Time     // the read deadline armed for it, zero if none
+	pre        []byte        // bytes read before the handshake ended
+	in         *[]byte       // pooled read buffer, nil while nothing is buffered
 	ir, iw     int
 	cur        header // the data frame being read
 	remain     int64  // its payload still to read
@@ -70,6 +74,7 @@ var (
 	_ Pinger         = (*WebSocket)(nil)
 	_ OutputNotifier = (*WebSocket)(nil)
 	_ ReadyReader    = (*WebSocket)(nil)
+	_ Parker         = (*WebSocket)(nil)
 )
 
 // newWebSocket makes the transport for a connection whose handshake is done.
@@ -91,6 +96,9 @@ func newWebSocket(nc net.Conn, rd io.Reader, pre []byte, client bool, ext *pmd) 
 	_, t.plain = nc.(syscall.Conn)
 	t.plain = t.plain && t.sock != nil
 	t.direct = t.plain && rd == io.Reader(nc)
+	if t.direct {
+		t.idleAfter, t.fresh = ParkAfter, ParkAfter > 0
+	}
 	t.src.t = t
 	if ext != nil {
 		t.infl = &inflater{noContext: ext.serverNoContext}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"syscall"
+	"time"
 )
 
 // wsReadSize is the pooled buffer frames are read into while data arrives;
@@ -21,7 +22,7 @@ const directReadMin = 1024
 // way: pings answered, pongs noted, a close frame returned as *CloseError.
 func (t *WebSocket) ReadChunk(buf func() []byte) (Chunk, error) {
 	in, err := t.readChunk(buf)
-	if err != nil {
+	if err != nil && err != ErrIdle {
 		t.endRead(err)
 	}
 	return in, err
@@ -30,7 +31,7 @@ func (t *WebSocket) ReadChunk(buf func() []byte) (Chunk, error) {
 func (t *WebSocket) readChunk(buf func() []byte) (Chunk, error) {
 	for {
 		if !t.inFrame {
-			if err := t.nextFrame(); err != nil {
+			if err := t.nextFrame(true); err != nil {
 				return Chunk{}, err
 			}
 		}
@@ -68,7 +69,7 @@ func (t *WebSocket) readChunk(buf func() []byte) (Chunk, error) {
 					}
 					continue
 				}
-				if err := t.fill(); err != nil {
+				if err := t.fill(false); err != nil {
 					return Chunk{}, unexpectedEOF(err)
 				}
 			}
@@ -136,10 +137,10 @@ func (t *WebSocket) chunk(p []byte, final bool) (Chunk, error) {
 }
 
 // nextFrame reads frame headers until a data frame starts, handling the
-// control frames before it.
-func (t *WebSocket) nextFrame() error {
+// control frames before it. mayIdle lets it return ErrIdle while it waits.
+func (t *WebSocket) nextFrame(mayIdle bool) error {
 	for {
-		h, err := t.readHeader()
+		h, err := t.readHeader(mayIdle)
 		if err != nil {
 			return err
 		}
@@ -205,7 +206,7 @@ func (t *WebSocket) controlFrame(h header) error {
 	var p [maxControlPayload]byte
 	n := int(h.length)
 	for t.buffered() < n {
-		if err := t.fill(); err != nil {
+		if err := t.fill(false); err != nil {
 			return unexpectedEOF(err)
 		}
 	}
@@ -231,8 +232,9 @@ func (t *WebSocket) controlFrame(h header) error {
 	return ce
 }
 
-// readHeader reads the next frame header.
-func (t *WebSocket) readHeader() (header, error) {
+// readHeader reads the next frame header; mayIdle lets it return ErrIdle
+// while nothing of the header has come.
+func (t *WebSocket) readHeader(mayIdle bool) (header, error) {
 	for {
 		if t.buffered() > 0 {
 			h, size, err := parseHeader((*t.in)[t.ir:t.iw])
@@ -245,7 +247,7 @@ func (t *WebSocket) readHeader() (header, error) {
 				return h, nil
 			}
 		}
-		if err := t.fill(); err != nil {
+		if err := t.fill(mayIdle && t.buffered() == 0); err != nil {
 			if t.buffered() > 0 && errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
@@ -266,8 +268,9 @@ func (t *WebSocket) release() {
 }
 
 // fill reads more bytes into the read buffer, waiting for them. While it
-// waits on a socket it holds no buffer.
-func (t *WebSocket) fill() error {
+// waits on a socket it holds no buffer. When mayIdle (between frames, with
+// nothing buffered) and nothing comes for ParkAfter, it returns ErrIdle.
+func (t *WebSocket) fill(mayIdle bool) error {
 	if len(t.pre) > 0 {
 		t.ensureBuffer()
 		n := copy((*t.in)[t.iw:], t.pre)
@@ -275,13 +278,41 @@ func (t *WebSocket) fill() error {
 		t.iw += n
 		return nil
 	}
-	if t.in == nil && t.direct {
-		// Read straight from the socket into a pooled buffer that is
-		// given back while the socket has nothing, so an idle connection
-		// holds none. Never through TLS: it may hold a record already
-		// read while the socket has nothing.
-		return t.fillRaw()
+	for {
+		var err error
+		if t.in == nil && t.direct {
+			// Read straight from the socket into a pooled buffer that is
+			// given back while the socket has nothing, so an idle
+			// connection holds none. Never through TLS: it may hold a
+			// record already read while the socket has nothing.
+			if mayIdle && t.fresh {
+				// Nothing has come since the handshake: park at once
+				// rather than hold a goroutine while the peer decides.
+				t.fresh = false
+				if err = t.fillRaw(true); err == errWouldBlock {
+					return ErrIdle
+				}
+				return err
+			}
+			if mayIdle {
+				t.armIdle()
+			}
+			err = t.fillRaw(false)
+		} else {
+			err = t.fillBuffered()
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		t.disarmIdle()
+		if mayIdle {
+			return ErrIdle
+		}
 	}
+}
+
+// fillBuffered reads into the read buffer through rd.
+func (t *WebSocket) fillBuffered() error {
 	t.ensureBuffer()
 	for {
 		n, err := t.rd.Read((*t.in)[t.iw:])
@@ -297,9 +328,40 @@ func (t *WebSocket) fill() error {
 	}
 }
 
+// armIdle sets the read deadline that ends an idle wait, unless one far
+// enough ahead is set already (a busy connection re-arms it seldom).
+func (t *WebSocket) armIdle() {
+	if t.idleAfter <= 0 {
+		return
+	}
+	now := time.Now()
+	if t.deadline.Sub(now) < t.idleAfter/2 {
+		t.deadline = now.Add(t.idleAfter)
+		_ = t.nc.SetReadDeadline(t.deadline)
+	}
+}
+
+// disarmIdle clears the read deadline after it has passed.
+func (t *WebSocket) disarmIdle() {
+	t.deadline = time.Time{}
+	_ = t.nc.SetReadDeadline(time.Time{})
+}
+
+// Watch waits, with no goroutine, for the socket to be readable (Parker).
+func (t *WebSocket) Watch(ready func()) (func(), error) {
+	if !t.direct {
+		return nil, errors.ErrUnsupported
+	}
+	return watch(t.sock, ready)
+}
+
+// errWouldBlock is fillRaw's answer when it may not wait and the socket
+// has nothing.
+var errWouldBlock = errors.New("conn: nothing to read yet")
+
 // fillRaw reads what the socket has into a new pooled buffer, waiting in
-// the poller without one.
-func (t *WebSocket) fillRaw() error {
+// the poller without one, unless nowait: then it returns errWouldBlock.
+func (t *WebSocket) fillRaw(nowait bool) error {
 	var rerr error
 	err := t.sock.Read(func(fd uintptr) bool {
 		b := getBuffer(wsReadSize)
@@ -308,6 +370,9 @@ func (t *WebSocket) fillRaw() error {
 			switch {
 			case err == syscall.EINTR:
 				continue
+			case err == syscall.EAGAIN && nowait:
+				putBuffer(b)
+				rerr = errWouldBlock
 			case err == syscall.EAGAIN:
 				putBuffer(b)
 				return false // wait until readable, holding nothing
@@ -350,6 +415,10 @@ func (t *WebSocket) readDirect(p []byte) (int, error) {
 		if n > 0 {
 			t.payload(p[:n])
 			return n, nil
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t.disarmIdle() // an idle deadline armed between frames: not for here
+			continue
 		}
 		if err != nil {
 			return 0, err
@@ -430,13 +499,13 @@ func (s *inflateSource) Read(p []byte) (int, error) {
 			s.tail += n
 			return n, nil
 		}
-		if err := t.nextFrame(); err != nil {
+		if err := t.nextFrame(false); err != nil {
 			s.err = err
 			return 0, err
 		}
 	}
 	if t.buffered() == 0 {
-		if err := t.fill(); err != nil {
+		if err := t.fill(false); err != nil {
 			s.err = unexpectedEOF(err)
 			return 0, s.err
 		}
