@@ -34,10 +34,15 @@ func (c *Conn) read() {
 	}
 }
 
-// readerDone records that reading has ended for good.
+// readerDone records that reading has ended for good. The reader's
+// goroutine, which is ending, serves the end itself when no service
+// goroutine runs: closing many connections at once then costs one
+// goroutine each, not two.
 func (c *Conn) readerDone() {
 	close(c.readerExit)
-	c.post(evEnd)
+	if c.claim(evEnd) {
+		c.service()
+	}
 }
 
 // deliver runs Receive for in while holding the ownership token, then the

@@ -16,16 +16,21 @@ const (
 // post records ev for the service goroutine, starting it if it is not
 // running. It never blocks.
 func (c *Conn) post(ev uint32) {
+	if c.claim(ev) {
+		go c.service()
+	}
+}
+
+// claim records ev and reports whether the caller must run the service
+// loop, which was not running.
+func (c *Conn) claim(ev uint32) bool {
 	for {
 		old := c.svc.Load()
 		if old&svcDone != 0 {
-			return
+			return false
 		}
 		if c.svc.CompareAndSwap(old, old|ev|svcRunning) {
-			if old&svcRunning == 0 {
-				go c.service()
-			}
-			return
+			return old&svcRunning == 0
 		}
 	}
 }
