@@ -366,7 +366,7 @@ func (t *WebSocket) fillRaw(nowait bool) error {
 	err := t.sock.Read(func(fd uintptr) bool {
 		b := getBuffer(wsReadSize)
 		for {
-			n, err := syscall.Read(int(fd), *b)
+			n, err := readNonblock(fd, *b)
 			switch {
 			case err == syscall.EINTR:
 				continue
