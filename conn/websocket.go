@@ -95,7 +95,7 @@ func newWebSocket(nc net.Conn, rd io.Reader, pre []byte, client bool, ext *pmd) 
 	t.sock = rawSocket(nc)
 	_, t.plain = nc.(syscall.Conn)
 	t.plain = t.plain && t.sock != nil
-	t.direct = t.plain && rd == io.Reader(nc)
+	t.direct = rawReads && t.plain && rd == io.Reader(nc)
 	if t.direct {
 		t.idleAfter, t.fresh = ParkAfter, ParkAfter > 0
 	}

@@ -48,6 +48,9 @@ func writev(fd uintptr, bufs [][]byte) (int, error) {
 	return int(n), nil
 }
 
+// rawReads says whether sockets are read with readNonblock.
+const rawReads = true
+
 // readNonblock reads from a non-blocking descriptor as a raw system call
 // (see writev).
 func readNonblock(fd uintptr, p []byte) (int, error) {
