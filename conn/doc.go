@@ -10,15 +10,24 @@
 //
 // # Goroutines
 //
-// A Conn has a reader goroutine and a service goroutine. The reader reads
-// from the Transport only while the rx gate is open and delivers each chunk
-// to Receive itself (and the Writeable that Receive asked for), holding the
-// connection's ownership token, so a message costs no goroutine switch. It
-// reads the next chunk only once Receive has returned, so a consumer that
-// turns rx off stops the socket after at most the chunk in hand, and TCP
-// backpressure reaches the sender. The service goroutine runs Established,
-// the Writeable callbacks asked for from other goroutines, the flushes
-// described below, and the close.
+// A Conn has a reader goroutine and a service goroutine, each only while it
+// has work. The reader reads from the Transport only while the rx gate is
+// open and delivers each chunk to Receive itself (and the Writeable that
+// Receive asked for), holding the connection's ownership token, so a
+// message costs no goroutine switch. It reads the next chunk only once
+// Receive has returned, so a consumer that turns rx off stops the socket
+// after at most the chunk in hand, and TCP backpressure reaches the sender.
+// The service goroutine runs Established, the Writeable callbacks asked for
+// from other goroutines, the flushes described below, and the close; it is
+// started by whatever posts it an event and ends when none is left.
+//
+// An idle connection holds no goroutine at all (invariant 12): a WebSocket
+// whose socket has had nothing to read for ParkAfter between frames (and
+// one that has sent nothing since its handshake) parks — its reader hands
+// the socket to one epoll watcher shared by the process and ends, and the
+// watcher starts a reader again when input, the peer's end or an error
+// arrives (park.go, watch_linux.go). What an idle connection keeps is its
+// structures and the request's headers (Info).
 //
 // # Sending never stops reception
 //
