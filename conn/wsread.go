@@ -9,9 +9,14 @@ import (
 	"time"
 )
 
-// wsReadSize is the pooled buffer frames are read into while data arrives;
+// wsReadSize is the pooled buffer frames are read into while data arrives
+// (wsBulkReadSize while a large payload does: one system call then serves
+// several chunks);
 // an idle connection holds none.
-const wsReadSize = 4096
+const (
+	wsReadSize     = 4096
+	wsBulkReadSize = 64 << 10
+)
 
 // directReadMin is the least room in a chunk for which payload is read from
 // the socket straight into it rather than through the read buffer.
@@ -61,7 +66,7 @@ func (t *WebSocket) readChunk(buf func() []byte) (Chunk, error) {
 				if n > 0 {
 					break // deliver what arrived before waiting for more
 				}
-				if len(room) >= directReadMin && len(t.pre) == 0 {
+				if len(room) >= directReadMin && len(t.pre) == 0 && !t.direct {
 					m, err := t.readDirect(room)
 					n += m
 					if err != nil {
@@ -364,7 +369,7 @@ var errWouldBlock = errors.New("conn: nothing to read yet")
 func (t *WebSocket) fillRaw(nowait bool) error {
 	var rerr error
 	err := t.sock.Read(func(fd uintptr) bool {
-		b := getBuffer(wsReadSize)
+		b := getBuffer(t.readSize())
 		for {
 			n, err := readNonblock(fd, *b)
 			switch {
@@ -405,6 +410,15 @@ func (t *WebSocket) ensureBuffer() {
 		t.iw = copy(*t.in, (*t.in)[t.ir:t.iw])
 		t.ir = 0
 	}
+}
+
+// readSize is the read buffer to take: a large one while a large payload
+// is coming.
+func (t *WebSocket) readSize() int {
+	if t.inFrame && t.remain > wsReadSize {
+		return wsBulkReadSize
+	}
+	return wsReadSize
 }
 
 // readDirect reads payload from the socket straight into p.
