@@ -40,12 +40,12 @@ type Conn struct {
 
 	// Owned by the reader goroutine.
 	buf     *[]byte
-	getRx   func() []byte // c.buffer, made once: a method value per read would allocate
-	msgSize int64         // bytes of the message being received
-	reading atomic.Bool   // the reader waits in ReadChunk
-	rdState atomic.Int32  // rdRunning, or rdParked: waiting for input with no goroutine (park.go)
+	getRx   func() []byte          // c.buffer, made once: a method value per read would allocate
+	msgSize int64                  // bytes of the message being received
+	reading atomic.Bool            // the reader waits in ReadChunk
+	rdState atomic.Int32           // rdRunning, or rdParked: waiting for input with no goroutine (park.go)
 	unwatch atomic.Pointer[func()] // cancels the parked wait
-	closing atomic.Bool   // teardown: input is read and dropped until the transport ends
+	closing atomic.Bool            // teardown: input is read and dropped until the transport ends
 
 	// own is the ownership token: callbacks run only in the goroutine
 	// holding it. The service goroutine holds it for Established, requested
