@@ -52,7 +52,9 @@ func (v *Vhost) adoptConn(nc net.Conn, first []byte, protocol string) (*conn.Con
 	if a := nc.RemoteAddr(); a != nil {
 		info.RemoteAddr = a.String()
 	}
-	return vp.Adopt(raw.NewSocket(nc, first), info)
+	s := raw.NewSocket(nc, first)
+	s.SetIdleTimeout(vp.Protocol.RawIdleTimeout)
+	return vp.Adopt(s, info)
 }
 
 // AdoptFile runs f — a FIFO, a pipe, a character device — as a connection

@@ -43,8 +43,10 @@ type VhostConfig struct {
 	Ciphers          string // "ciphers": TLS cipher suites, colon separated
 	H2C              bool   // "h2c": HTTP/2 with prior knowledge without TLS
 	ErrorDocument404 string // "error-document-404"
+	KeepAliveSecs    int    // "keepalive_timeout": HTTP keep-alive idle timeout in seconds (0: 5 s); vhosts sharing a port keep the largest
 	RawRole          string // "listen-accept-role": "raw-skt" enables the raw fallback
 	RawProtocol      string // "listen-accept-protocol": the raw fallback's protocol
+	RawSilenceMs     int    // "listen-accept-silence-ms": opt-in silence rule, a connection silent that long goes raw (0: none, the first bytes decide)
 	Mounts           []MountConfig
 	// Protocols are the "ws-protocols": protocol name → per-vhost options
 	// (lws pvo); "default": "1" marks the default protocol.
@@ -351,16 +353,18 @@ func (p *configParser) global(n *node, path string, g *GlobalConfig) {
 
 func (p *configParser) vhost(n *node, path string, v *VhostConfig) {
 	p.object(n, path, map[string]func(string, *node){
-		"name":                   p.str(&v.Name),
-		"port":                   p.num(&v.Port),
-		"interface":              p.str(&v.Interface),
-		"host-ssl-cert":          p.str(&v.TLSCert),
-		"host-ssl-key":           p.str(&v.TLSKey),
-		"ciphers":                p.str(&v.Ciphers),
-		"h2c":                    p.flag(&v.H2C),
-		"error-document-404":     p.str(&v.ErrorDocument404),
-		"listen-accept-role":     p.str(&v.RawRole),
-		"listen-accept-protocol": p.str(&v.RawProtocol),
+		"name":                     p.str(&v.Name),
+		"port":                     p.num(&v.Port),
+		"interface":                p.str(&v.Interface),
+		"host-ssl-cert":            p.str(&v.TLSCert),
+		"host-ssl-key":             p.str(&v.TLSKey),
+		"ciphers":                  p.str(&v.Ciphers),
+		"h2c":                      p.flag(&v.H2C),
+		"error-document-404":       p.str(&v.ErrorDocument404),
+		"keepalive_timeout":        p.num(&v.KeepAliveSecs),
+		"listen-accept-role":       p.str(&v.RawRole),
+		"listen-accept-protocol":   p.str(&v.RawProtocol),
+		"listen-accept-silence-ms": p.num(&v.RawSilenceMs),
 		"mounts": func(key string, n *node) {
 			p.array(n, key, func(k string, e *node) {
 				m := MountConfig{File: p.file, Line: e.line}
@@ -384,6 +388,9 @@ func (p *configParser) vhost(n *node, path string, v *VhostConfig) {
 	}
 	if v.RawRole != "" && v.RawProtocol == "" {
 		p.fail(n.line, join(path, "listen-accept-protocol"), "the raw-skt role needs a protocol")
+	}
+	if v.RawSilenceMs != 0 && v.RawRole == "" {
+		p.fail(n.line, join(path, "listen-accept-silence-ms"), "needs the raw-skt listen-accept-role")
 	}
 }
 

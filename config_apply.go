@@ -85,6 +85,7 @@ func vhostOptions(cfg *Config, i int, ao *ApplyOptions) (VhostOptions, error) {
 		return &ConfigError{File: vc.File, Line: line, Key: k, Err: err}
 	}
 	o := VhostOptions{Name: vc.Name, ErrorDocument404: vc.ErrorDocument404, ProtocolOptions: map[string]map[string]string{}}
+	o.KeepAliveTimeout = time.Duration(vc.KeepAliveSecs) * time.Second // 0: the default
 
 	iface := vc.Interface
 	if iface == "" {
@@ -111,7 +112,7 @@ func vhostOptions(cfg *Config, i int, ao *ApplyOptions) (VhostOptions, error) {
 		}
 	}
 	if vc.RawRole != "" {
-		o.RawFallback = &RawFallback{Protocol: vc.RawProtocol}
+		o.RawFallback = &RawFallback{Protocol: vc.RawProtocol, Timeout: time.Duration(vc.RawSilenceMs) * time.Millisecond}
 	}
 
 	for _, name := range vc.ProtocolsOrder {

@@ -8,22 +8,31 @@ import (
 	"github.com/golws/lws/raw"
 )
 
-// DefaultRawFallbackTimeout is RawFallback's Timeout when left zero.
+// DefaultRawFallbackTimeout is a typical RawFallback.Timeout for a program
+// that opts in to the silence rule (2 s). It is not applied by default: a
+// zero Timeout means no silence rule.
 const DefaultRawFallbackTimeout = raw.DefaultSniffTimeout
 
 // RawFallback makes a vhost's listener share its port with a raw protocol
 // (lws's LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG with the
 // "raw-skt" role): a connection whose first bytes are not an HTTP method
-// (nor the HTTP/2 preface or a TLS ClientHello) within Timeout is adopted
-// into Protocol, with the bytes already read as its first input. HTTP and
-// WebSocket keep working on the same port. See raw.Fallback.
+// (nor the HTTP/2 preface or a TLS ClientHello) is adopted into Protocol,
+// with the bytes already read as its first input. HTTP and WebSocket keep
+// working on the same port. As in lws, the first bytes decide, however
+// late they come; a connection that sends nothing is closed after the
+// Context's ReadHeaderTimeout, like an HTTP connection that sends no
+// request. See raw.Fallback.
 type RawFallback struct {
 	// Protocol names the vhost protocol that raw connections are bound to;
 	// it must be one of the vhost's Protocols.
 	Protocol string
-	// Timeout bounds the wait for a connection's first bytes; one that
-	// sends nothing in that time (a telnet user) goes to Protocol. Zero
-	// means DefaultRawFallbackTimeout (2 s).
+	// Timeout, if positive, opts in to the silence rule: a connection that
+	// sends nothing in that time (a telnet user who waits for the server
+	// to speak first) goes to Protocol. Zero, the default, means none.
+	// Browsers keep spare connections open and send their request on them
+	// later; a silence rule hands those to Protocol, so use it only on
+	// ports browsers do not use. Its lwsws JSON key is
+	// "listen-accept-silence-ms".
 	Timeout time.Duration
 }
 
@@ -78,5 +87,5 @@ func (l *listener) serveListener(ln net.Listener) net.Listener {
 		if _, err := f.vhost.adoptConn(nc, first, f.opts.Protocol); err != nil {
 			f.vhost.Logger().Info("raw fallback connection refused", "peer", nc.RemoteAddr().String(), "err", err)
 		}
-	}, &raw.FallbackOptions{Timeout: f.opts.Timeout})
+	}, &raw.FallbackOptions{Timeout: f.opts.Timeout, IdleTimeout: f.vhost.ctx.opts.ReadHeaderTimeout})
 }

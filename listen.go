@@ -168,7 +168,8 @@ func listenerOptionsAgree(joiner, opener *ListenerOptions) bool {
 }
 
 // server makes the http.Server of l: protocols (HTTP/1.1, h2 over TLS, h2c),
-// HTTP/2 settings, header limits, and the per-IP request limit.
+// HTTP/2 settings, header limits, the keep-alive timeout, and the per-IP
+// request limit.
 func (l *listener) server(c *Context) *http.Server {
 	o := l.opts
 	if o == nil {
@@ -181,6 +182,7 @@ func (l *listener) server(c *Context) *http.Server {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: c.opts.ReadHeaderTimeout,
+		IdleTimeout:       l.idle,
 		MaxHeaderBytes:    c.opts.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(c.log.Handler(), LevelInfo),
 		HTTP2:             o.HTTP2,

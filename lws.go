@@ -117,6 +117,9 @@ type listener struct {
 	srv   *http.Server
 	opts  *ListenerOptions // of the vhost that opened it
 	tls   *listenerTLS     // nil: plain TCP
+	// idle is the HTTP keep-alive timeout: the largest of its vhosts'
+	// (negative: none; see VhostOptions.KeepAliveTimeout).
+	idle time.Duration
 	// fallback, if set, sends connections that are not HTTP to a raw
 	// protocol (fallback.go).
 	fallback *rawFallback

@@ -39,6 +39,15 @@ type Protocol struct {
 	// MaxMessageSize, when positive, closes a connection that receives a
 	// larger message with 1009. Zero means no limit.
 	MaxMessageSize int64
+	// RawIdleTimeout, when positive, closes a raw socket connection of this
+	// protocol (raw fallback, Vhost.AdoptConn, AdoptListener, DialRaw) that
+	// receives nothing for that long while it is reading; time spent with
+	// rx off does not count. Its session's Closed gets an error matching
+	// raw.ErrIdleTimeout. Raw sockets cannot be pinged, so without it a
+	// silent peer holds its connection until TCP keepalive finds its host
+	// gone. Zero means no limit (the default); it does not apply to
+	// WebSockets (see PingInterval) nor to files.
+	RawIdleTimeout time.Duration
 	// Compression configures permessage-deflate.
 	Compression mux.Compression
 	// ConnectError, if set, receives the failure of a client connection

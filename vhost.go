@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/mux"
@@ -59,6 +60,42 @@ type VhostOptions struct {
 	// RawFallback, if set, hands connections to the vhost's listener whose
 	// first bytes are not HTTP to a raw protocol of the vhost.
 	RawFallback *RawFallback
+	// KeepAliveTimeout is how long an idle HTTP connection of the vhost's
+	// listener is kept open waiting for its next request (HTTP/1.1
+	// keep-alive; for HTTP/2, a connection with no stream open): lws's
+	// keepalive_timeout, lwsws's "keepalive_timeout" (seconds) of a vhost.
+	// A client that sends a request and then keeps quiet is disconnected
+	// when it runs out, and so frees its MaxConns slot. It is
+	// http.Server.IdleTimeout; the wait for the first request is bounded by
+	// Options.ReadHeaderTimeout. Zero means DefaultKeepAliveTimeout (5 s);
+	// negative means no limit. Vhosts that share a listener share its HTTP
+	// server, which keeps the largest of their timeouts (no limit if one of
+	// them has none).
+	//
+	// No write timeout is set on the HTTP server: http.Server.WriteTimeout
+	// bounds a whole response, so it would cut long downloads and streamed
+	// responses off (net/http clears it when a WebSocket upgrade hijacks
+	// the connection, so WebSockets would not be hit). Writes that stall on
+	// a client that does not read are bounded where a response can stream
+	// without end: per write in CGI mounts
+	// (mux.CGIOptions.WriteStallTimeout); WebSocket and raw writes never
+	// block the engine (see package conn). Other responses, written once
+	// the handler has them, are bounded by the client's TCP keepalive
+	// only if the client's host goes away.
+	KeepAliveTimeout time.Duration
+}
+
+// DefaultKeepAliveTimeout is VhostOptions.KeepAliveTimeout when left zero,
+// lws's default keepalive_timeout.
+const DefaultKeepAliveTimeout = 5 * time.Second
+
+// idleTimeout is the http.Server.IdleTimeout a vhost with keep-alive
+// timeout d asks for: negative for none.
+func idleTimeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return DefaultKeepAliveTimeout
+	}
+	return d
 }
 
 // Vhost is a virtual host of a Context. It is an http.Handler.
@@ -192,11 +229,14 @@ func (c *Context) attach(v *Vhost, o VhostOptions) error {
 				return err
 			}
 			l.hosts = append(l.hosts, v.mux)
+			if d := idleTimeout(o.KeepAliveTimeout); l.idle > 0 && (d < 0 || d > l.idle) {
+				l.idle = d // the largest; negative (none) is the largest of all
+			}
 			v.ln = l
 			return nil
 		}
 	}
-	l := &listener{addr: addr, hosts: mux.Hosts{v.mux}, opts: o.Listener}
+	l := &listener{addr: addr, hosts: mux.Hosts{v.mux}, opts: o.Listener, idle: idleTimeout(o.KeepAliveTimeout)}
 	if err := l.join(v, o); err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ type Callback struct {
 // once the connection has ended.
 func (h *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Adopt == nil {
-		h.logger().Error("callback mount is not bound to a protocol", "protocol", h.Protocol, "path", r.URL.Path)
+		h.logger().Error("callback mount is not bound to a protocol", "protocol", h.Protocol, "path", logValue(r.URL.Path))
 		http.Error(w, "callback mount not bound", http.StatusInternalServerError)
 		return
 	}

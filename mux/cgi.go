@@ -22,6 +22,10 @@ import (
 // CGIOptions leaves MaxHeaderBytes zero.
 const DefaultCGIMaxHeaderBytes = 64 << 10
 
+// DefaultCGIWriteStallTimeout is CGIOptions.WriteStallTimeout when left
+// zero.
+const DefaultCGIWriteStallTimeout = 30 * time.Second
+
 // CGIOptions configure a CGI mount. A nil *CGIOptions means all defaults.
 type CGIOptions struct {
 	// Env is extra environment for the script (lws's cgienv), on top of the
@@ -41,6 +45,17 @@ type CGIOptions struct {
 	// the response off, so the client sees it incomplete. Zero means no
 	// limit other than the client going away.
 	Timeout time.Duration
+	// WriteStallTimeout bounds each write of the response to the client: a
+	// client that takes nothing of it for that long (it stopped reading, but
+	// keeps the connection open) has its response cut off, and the script
+	// and every process it started are killed and reaped. It is a stall
+	// limit, renewed by every write, not a bound on the whole response: a
+	// slow client that keeps reading is served for as long as the script
+	// runs. Zero means DefaultCGIWriteStallTimeout (30 s); negative means no
+	// limit. It needs a ResponseWriter that supports write deadlines
+	// (net/http's for HTTP/1 and HTTP/2 do; see
+	// http.ResponseController.SetWriteDeadline).
+	WriteStallTimeout time.Duration
 	// MaxHeaderBytes bounds the script's response header section. Zero means
 	// DefaultCGIMaxHeaderBytes.
 	MaxHeaderBytes int
@@ -57,7 +72,9 @@ type CGIOptions struct {
 // alike. A script that frames its own output with Transfer-Encoding:
 // chunked is decoded, so the response is valid HTTP/2 (which forbids that
 // header) and is re-framed by net/http for HTTP/1. The httpoxy "Proxy"
-// request header never reaches the script as HTTP_PROXY.
+// request header never reaches the script as HTTP_PROXY, and request headers
+// whose names hold an underscore are left out (as nginx and Apache do): in
+// CGI form X_Forwarded_For would collide with X-Forwarded-For.
 //
 // The script runs in a process group of its own, so a timeout or a client
 // that goes away kills it and everything it started. Make one with NewCGI.
@@ -97,6 +114,9 @@ func NewCGI(mountPath, script string, o *CGIOptions) (*CGI, error) {
 	}
 	if h.o.Stderr == nil {
 		h.o.Stderr = os.Stderr
+	}
+	if h.o.WriteStallTimeout == 0 {
+		h.o.WriteStallTimeout = DefaultCGIWriteStallTimeout
 	}
 	h.log = h.o.Logger
 	if h.log == nil {
@@ -147,9 +167,13 @@ func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot start CGI script", http.StatusInternalServerError)
 		return
 	}
-	abort := h.relay(ctx, w, stdout)
+	rc := http.NewResponseController(w)
+	abort := h.relay(ctx, w, rc, stdout)
 	if abort {
 		cancel() // kill the script before waiting for it
+	} else if h.o.WriteStallTimeout > 0 {
+		// The connection may serve further requests: no stale deadline.
+		_ = rc.SetWriteDeadline(time.Time{})
 	}
 	if err := cmd.Wait(); err != nil && ctx.Err() == nil {
 		h.log.Info("cgi: script ended", "err", err)
@@ -162,10 +186,17 @@ func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// relay copies the script's response to w, flushing every piece. It
-// reports whether the response must be aborted because it was sent only in
-// part.
-func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, stdout io.Reader) (abort bool) {
+// relay copies the script's response to w, flushing every piece, each
+// write bounded by the write stall timeout. It reports whether the response
+// must be aborted because it was sent only in part.
+func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, rc *http.ResponseController, stdout io.Reader) (abort bool) {
+	stall := func() {
+		if h.o.WriteStallTimeout > 0 {
+			// Unsupported by w: nothing to do but write without a limit.
+			_ = rc.SetWriteDeadline(time.Now().Add(h.o.WriteStallTimeout))
+		}
+	}
+	stall()
 	lim := &headerLimit{r: stdout, n: h.o.MaxHeaderBytes}
 	br := bufio.NewReaderSize(lim, 4096)
 	hdr, err := textproto.NewReader(br).ReadMIMEHeader()
@@ -199,10 +230,9 @@ func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, stdout io.Reader
 	for k, vv := range hdr {
 		out[k] = vv
 	}
-	rc := http.NewResponseController(w)
 	w.WriteHeader(status)
 	if rc.Flush() != nil {
-		return false
+		return true // the client went away, or stalled: the script must die
 	}
 
 	var body io.Writer = w
@@ -215,14 +245,18 @@ func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, stdout io.Reader
 	for {
 		n, rerr := br.Read(buf)
 		if n > 0 {
+			stall()
 			if _, err := body.Write(buf[:n]); err != nil {
 				if errors.Is(err, ErrChunked) {
 					h.log.Info("cgi: bad chunked output", "err", err)
+				} else if errors.Is(err, os.ErrDeadlineExceeded) {
+					h.log.Info("cgi: the client stopped reading", "stall", h.o.WriteStallTimeout)
 				}
 				return true
 			}
+			stall()
 			if err := rc.Flush(); err != nil {
-				return true // the client went away
+				return true // the client went away, or stopped reading
 			}
 		}
 		if rerr != nil {
@@ -305,6 +339,12 @@ func (h *CGI) environ(r *http.Request) []string {
 		env = append(env, "CONTENT_TYPE="+ct)
 	}
 	for k, vv := range r.Header {
+		if strings.ContainsRune(k, '_') {
+			// X_Forwarded_For would become HTTP_X_FORWARDED_FOR as
+			// X-Forwarded-For does, and which one the script saw would be
+			// left to chance: drop such names, as nginx and Apache do.
+			continue
+		}
 		name := cgiHeaderName(k)
 		switch name {
 		case "PROXY": // httpoxy: HTTP_PROXY would steer the script's own requests

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/golws/lws/fops"
 )
@@ -154,12 +155,13 @@ func (s *fileServer) serveVhost(v *Vhost, w http.ResponseWriter, r *http.Request
 		switch {
 		case errors.Is(err, fops.ErrIsDir) && !isDir:
 			redirectSlash(w, r)
-		case errors.Is(err, fops.ErrIsDir), errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		case errors.Is(err, fops.ErrIsDir), errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR),
+			errors.Is(err, syscall.ENAMETOOLONG): // no file can have that name
 			v.Error(w, r, http.StatusNotFound, "")
 		case errors.Is(err, fops.ErrInvalidPath), errors.Is(err, fops.ErrEscapes), errors.Is(err, fs.ErrPermission):
 			v.Error(w, r, http.StatusForbidden, "")
 		default:
-			v.logger().Warn("file mount", "path", r.URL.Path, "err", err)
+			v.logger().Warn("file mount", "path", logValue(r.URL.Path), "err", logValue(err.Error()))
 			v.Error(w, r, http.StatusInternalServerError, "")
 		}
 		return
@@ -214,9 +216,26 @@ func (s *fileServer) serveVhost(v *Vhost, w http.ResponseWriter, r *http.Request
 	if rc.err != nil {
 		// The content failed mid-way (a corrupt zip entry, an I/O error):
 		// cut the connection so the client cannot take it for complete.
-		v.logger().Warn("file mount: reading failed", "path", r.URL.Path, "err", rc.err)
+		v.logger().Warn("file mount: reading failed", "path", logValue(r.URL.Path), "err", logValue(rc.err.Error()))
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// maxLogValue bounds what logValue keeps of a string.
+const maxLogValue = 256
+
+// logValue bounds s, which may hold client input (a request path, an
+// error that quotes it), for a log line: past maxLogValue bytes it is cut,
+// at a character boundary, and marked with how long it was.
+func logValue(s string) string {
+	if len(s) <= maxLogValue {
+		return s
+	}
+	cut := maxLogValue
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…[truncated, " + strconv.Itoa(len(s)) + " bytes]"
 }
 
 // readCatcher remembers the first read error other than io.EOF, which

@@ -11,8 +11,10 @@ import (
 
 // Defaults of FallbackOptions.
 const (
-	// DefaultSniffTimeout is how long a new connection has to send its
-	// first bytes before it is handed to the raw handler anyway.
+	// DefaultSniffTimeout is a typical FallbackOptions.Timeout for a
+	// program that opts in to the silence rule (telnet users who do not
+	// type first). It is not applied by default: a zero Timeout means no
+	// silence rule.
 	DefaultSniffTimeout = 2 * time.Second
 	// DefaultMaxSniffing bounds the connections being sniffed at once.
 	DefaultMaxSniffing = 1024
@@ -25,12 +27,21 @@ const sniffSize = 64
 // FallbackOptions configure a Fallback. A nil *FallbackOptions means all
 // defaults.
 type FallbackOptions struct {
-	// Timeout bounds the wait for a connection's first bytes. A connection
-	// that sends nothing in that time (a telnet user who has not typed yet)
-	// goes to the raw handler with no first bytes; one that has sent only
-	// part of a method goes there with what it sent. Zero means
-	// DefaultSniffTimeout.
+	// Timeout, if positive, is the silence rule: a connection that sends
+	// nothing in that time (a telnet user who has not typed yet) goes to
+	// the raw handler with no first bytes; one that has sent only part of
+	// a method goes there with what it sent. Zero (the default) means no
+	// silence rule: the first bytes decide, however late they come, as in
+	// lws. Browsers open spare connections and send their request on them
+	// later, so a silence rule hands those to raw: opt in only where no
+	// browser connects.
 	Timeout time.Duration
+	// IdleTimeout, if positive, bounds the wait for the first bytes when
+	// there is no silence rule (or a longer one): a connection that has
+	// sent nothing by then is closed, as an HTTP server closes one that
+	// sends no request; one that has sent part of a method goes to the raw
+	// handler with it. Zero means no bound (Close still ends the wait).
+	IdleTimeout time.Duration
 	// MaxSniffing bounds how many connections are sniffed at once; while
 	// that many are, accepting waits (new connections queue in the kernel's
 	// listen backlog). Zero means DefaultMaxSniffing.
@@ -43,19 +54,22 @@ type FallbackOptions struct {
 // goroutine of its own: if its first bytes are an HTTP method (HTTP/1 or
 // the HTTP/2 preface) or a TLS ClientHello, Accept returns it, with the
 // bytes already read replayed to its reader; otherwise, or if it sends
-// nothing within the timeout, it goes to the raw handler with those bytes.
+// nothing within the silence timeout (when one is set), it goes to the raw
+// handler with those bytes.
 //
 // Give a Fallback to http.Server.Serve in place of the listener; put it
 // under tls.NewListener to sniff before TLS. Accept and Close are safe from
 // any goroutine.
 //
-// Clients that open a connection and wait before sending (some browsers
-// pre-connect) are taken for raw clients once the timeout passes; choose
-// the timeout with that in mind.
+// Without a silence timeout (the default) a connection is classified by
+// its first bytes only, however late they come, so clients that open a
+// connection and wait before sending (browsers pre-connect) still get HTTP.
+// With one, they are taken for raw clients once it passes.
 type Fallback struct {
 	ln      net.Listener
 	raw     func(nc net.Conn, first []byte)
-	timeout time.Duration
+	timeout time.Duration // the silence rule; zero: none
+	idle    time.Duration // the bound on waiting without one; zero: none
 
 	slots  chan struct{} // one per connection being sniffed
 	httpc  chan accepted // sniffers → Accept
@@ -86,7 +100,6 @@ func NewFallback(ln net.Listener, raw func(nc net.Conn, first []byte), opts *Fal
 	f := &Fallback{
 		ln:       ln,
 		raw:      raw,
-		timeout:  DefaultSniffTimeout,
 		httpc:    make(chan accepted),
 		done:     make(chan struct{}),
 		failed:   make(chan struct{}),
@@ -96,6 +109,9 @@ func NewFallback(ln net.Listener, raw func(nc net.Conn, first []byte), opts *Fal
 	if opts != nil {
 		if opts.Timeout > 0 {
 			f.timeout = opts.Timeout
+		}
+		if opts.IdleTimeout > 0 {
+			f.idle = opts.IdleTimeout
 		}
 		if opts.MaxSniffing > 0 {
 			max = opts.MaxSniffing
@@ -208,8 +224,16 @@ func (f *Fallback) sniff(nc net.Conn) {
 	buf := make([]byte, sniffSize)
 	n, class := 0, NeedMore
 	var rerr error
-	if err := nc.SetReadDeadline(time.Now().Add(f.timeout)); err != nil {
-		rerr = err
+	// The silence rule, if any, unless the idle bound comes first.
+	silence := f.timeout > 0 && (f.idle == 0 || f.timeout <= f.idle)
+	wait := f.idle
+	if silence {
+		wait = f.timeout
+	}
+	if wait > 0 {
+		if err := nc.SetReadDeadline(time.Now().Add(wait)); err != nil {
+			rerr = err
+		}
 	}
 	for rerr == nil && class == NeedMore && n < len(buf) {
 		var m int
@@ -218,7 +242,11 @@ func (f *Fallback) sniff(nc net.Conn) {
 		class = Classify(buf[:n])
 	}
 	timedOut := errors.Is(rerr, os.ErrDeadlineExceeded)
-	if rerr == nil || timedOut {
+	if timedOut && n == 0 && !silence {
+		// Idle: it never said anything. Close it, as the HTTP server
+		// would; it is not a raw client for having kept quiet.
+		rerr = errIdle
+	} else if rerr == nil || timedOut {
 		rerr = nc.SetReadDeadline(time.Time{})
 	}
 
@@ -246,6 +274,9 @@ func (f *Fallback) sniff(nc net.Conn) {
 		f.raw(nc, first)
 	}
 }
+
+// errIdle marks a connection that sent nothing within the idle bound.
+var errIdle = errors.New("raw: no first bytes within the idle timeout")
 
 // prefixConn replays the bytes the sniffer read before reading nc.
 //

@@ -2,8 +2,11 @@ package raw
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"os"
 	"syscall"
+	"time"
 
 	"github.com/golws/lws/conn"
 )
@@ -22,7 +25,20 @@ type Socket struct {
 	rc    syscall.RawConn // nil: no descriptor, read directly
 	wait  func(fd uintptr) bool
 	out   *conn.Outbox
+	idle  time.Duration // the idle timeout; zero: none
 }
+
+// ErrIdleTimeout is matched (errors.Is) by the read error of a Socket
+// whose peer sent nothing within its idle timeout (SetIdleTimeout).
+var ErrIdleTimeout = errors.New("raw: no input within the idle timeout")
+
+// SetIdleTimeout makes the socket fail a read that waits longer than d for
+// input (with an error matching ErrIdleTimeout and os.ErrDeadlineExceeded),
+// which closes its connection. Each read starts the wait anew, so only
+// silence while the engine reads counts, not time with rx off. Zero or
+// negative means no limit, the default. Call it before the socket is
+// adopted.
+func (s *Socket) SetIdleTimeout(d time.Duration) { s.idle = max(d, 0) }
 
 var (
 	_ conn.Transport = (*Socket)(nil)
@@ -55,8 +71,14 @@ func (s *Socket) ReadChunk(buf func() []byte) (conn.Chunk, error) {
 		s.first = s.first[n:]
 		return chunk(b[:n]), nil
 	}
+	if s.idle > 0 {
+		if err := s.nc.SetReadDeadline(time.Now().Add(s.idle)); err != nil {
+			return conn.Chunk{}, err
+		}
+	}
 	if s.rc != nil {
-		// Wait without a buffer; an error here (closed) shows in the read.
+		// Wait without a buffer; an error here (closed, or the idle
+		// deadline) shows in the read.
 		_ = s.rc.Read(s.wait)
 	}
 	b := buf()
@@ -65,6 +87,9 @@ func (s *Socket) ReadChunk(buf func() []byte) (conn.Chunk, error) {
 		// A read that returns data and an error: deliver the data now; the
 		// error comes back on the next read.
 		return chunk(b[:n]), nil
+	}
+	if s.idle > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("%w (%v): %w", ErrIdleTimeout, s.idle, err)
 	}
 	return conn.Chunk{}, err
 }

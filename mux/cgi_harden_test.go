@@ -1,0 +1,121 @@
+package mux
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// writeScript writes an executable shell script into a temporary folder.
+func writeScript(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "script.sh")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestCGIUnderscoreHeaders shows a header whose name holds an underscore
+// never reaches the script: X_Forwarded_For cannot pass for (or override)
+// X-Forwarded-For, whatever the order of the header map.
+func TestCGIUnderscoreHeaders(t *testing.T) {
+	script := writeScript(t, `printf 'Content-Type: text/plain\r\n\r\n'
+echo "XFF=${HTTP_X_FORWARDED_FOR-unset}"
+echo "ONLY=${HTTP_X_ONLY_UNDERSCORE-unset}"
+`)
+	srv, client := cgiServer(t, false, script, nil)
+	for i := range 32 { // map order is random: one lucky run proves nothing
+		req, _ := http.NewRequest("GET", srv.URL+"/cgi", nil)
+		req.Header["X-Forwarded-For"] = []string{"10.0.0.1"}
+		req.Header["X_Forwarded_For"] = []string{"6.6.6.6"}
+		req.Header["X_Only_Underscore"] = []string{"sneaky"}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := "XFF=10.0.0.1\nONLY=unset\n"; string(b) != want {
+			t.Fatalf("run %d: script saw %q, want %q", i, b, want)
+		}
+	}
+}
+
+// TestCGIClientStopsReading shows a client that sends a request for an
+// endless body and never reads costs nothing once the write stall timeout
+// has passed: the script is killed and reaped (its /proc entry is gone, so
+// no zombie is left), and the connection is closed. goleak (TestMain)
+// checks no goroutine is left.
+func TestCGIClientStopsReading(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	script := writeScript(t, `printf 'Content-Type: text/plain\r\n\r\n'
+echo $$ > "$PIDFILE"
+exec yes 'an endless body an endless body an endless body'
+`)
+	srv, _ := cgiServer(t, false, script, &CGIOptions{
+		Env:               map[string]string{"PIDFILE": pidfile},
+		WriteStallTimeout: 200 * time.Millisecond,
+	})
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			// A small window fills at once.
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+	}}
+	nc, err := d.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := io.WriteString(nc, "GET /cgi HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	var pid int
+	for {
+		if b, err := os.ReadFile(pidfile); err == nil && strings.HasSuffix(string(b), "\n") {
+			if pid, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+				t.Fatalf("pid file: %q", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the script never wrote its pid")
+		}
+		time.Sleep(5 * time.Millisecond) // bounded poll
+	}
+	// Reaped, not merely dead: a zombie keeps its /proc entry.
+	for {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			stat, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+			t.Fatalf("the script %d is still there (%s) with a client that stopped reading", pid, stat)
+		}
+		time.Sleep(5 * time.Millisecond) // bounded poll
+	}
+	// The server closed the connection: reading it now drains what the
+	// kernel holds, then ends.
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the response ended with %v; want it cut off by the server", err)
+	}
+}
