@@ -10,6 +10,10 @@ const (
 	MaxField = 64 << 10
 	// MaxParts bounds the number of parts of a multipart body.
 	MaxParts = 1000
+	// MaxPartHeader bounds the header block of one multipart part (for
+	// the first part, with any preamble before it): the parser holds a
+	// header block whole, so it must stay about one chunk.
+	MaxPartHeader = 16 << 10
 )
 
 // Answer is what the server received, sent back as JSON (Content-Type

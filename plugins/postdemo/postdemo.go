@@ -20,7 +20,7 @@
 //
 // Other methods are answered 405, other content types 415, malformed
 // bodies 400 and bodies past the limits (MaxURLEncoded, MaxField,
-// MaxParts) 413, each with an Answer whose Error says why.
+// MaxParts, MaxPartHeader) 413, each with an Answer whose Error says why.
 package postdemo
 
 import (

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"sort"
@@ -47,7 +46,7 @@ func (s *session) Established(c *conn.Conn) error {
 		s.multipart = true
 		s.feed = newFeed(c)
 		s.parsed = make(chan parseResult, 1)
-		go s.parse(c, multipart.NewReader(s.feed, params["boundary"]))
+		go s.parse(c, params["boundary"])
 	default:
 		s.fail(c, &httpError{http.StatusUnsupportedMediaType, "send application/x-www-form-urlencoded or multipart/form-data"})
 	}
