@@ -2,6 +2,10 @@
 # (for the integration tests) Debian's python3-websockets and curl.
 
 GO      ?= go
+# The toolchain: go1.27.3 carries the fix for GO-2026-6617 (HTTP/2 server
+# crash, fixed in 1.26.9 and 1.27.2); the go command fetches it through the
+# module proxy on first use.
+export GOTOOLCHAIN ?= go1.27.3
 ADDR    ?= 127.0.0.1:7681
 PKGS    := ./...
 FUZZTIME ?= 10s
