@@ -13,7 +13,7 @@ type Set struct {
 	mu     sync.Mutex
 	conns  map[*Conn]struct{}
 	closed bool
-	wg     sync.WaitGroup
+	empty  chan struct{} // closed when the set becomes empty; made by a Wait
 }
 
 // add registers c; it fails once the set has been shut.
@@ -27,15 +27,17 @@ func (s *Set) add(c *Conn) bool {
 		s.conns = make(map[*Conn]struct{})
 	}
 	s.conns[c] = struct{}{}
-	s.wg.Add(1)
 	return true
 }
 
 func (s *Set) remove(c *Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	if len(s.conns) == 0 && s.empty != nil {
+		close(s.empty)
+		s.empty = nil
+	}
 	s.mu.Unlock()
-	s.wg.Done()
 }
 
 // Len is the number of live connections.
@@ -82,15 +84,21 @@ func (s *Set) CloseAll(code StatusCode, reason string) {
 }
 
 // Wait blocks until every connection added to the set has ended (its Closed
-// callback has returned), or ctx ends.
+// callback has returned), including connections added while it waits, or
+// ctx ends.
 func (s *Set) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(done)
-	}()
+	s.mu.Lock()
+	if len(s.conns) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.empty == nil {
+		s.empty = make(chan struct{})
+	}
+	empty := s.empty
+	s.mu.Unlock()
 	select {
-	case <-done:
+	case <-empty:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,13 +84,21 @@ func program(t *testing.T, name string, args ...string) (string, <-chan string) 
 // exits cleanly; it is also called when the test ends.
 func launch(t *testing.T, name string, args ...string) (lines <-chan string, stop func()) {
 	t.Helper()
+	lines, stop, _ = launchCmd(t, name, os.Stderr, args...)
+	return lines, stop
+}
+
+// launchCmd is launch with the program's standard error going to stderr;
+// it also returns the running command.
+func launchCmd(t *testing.T, name string, stderr io.Writer, args ...string) (lines <-chan string, stop func(), cmd *exec.Cmd) {
+	t.Helper()
 	buildExamples(t)
-	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	cmd = exec.Command(filepath.Join(binDir, name), args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +132,7 @@ func launch(t *testing.T, name string, args ...string) (lines <-chan string, sto
 		})
 	}
 	t.Cleanup(stop)
-	return out, stop
+	return out, stop, cmd
 }
 
 // buildExamples builds the example programs once per test run.

@@ -11,11 +11,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,57 +27,16 @@ type hostileServer struct {
 	pid  int
 }
 
-// startWithPID builds the examples once (the harness's buildExamples) and
-// starts the program name on a loopback port like the harness's launcher,
-// keeping its process id. It is stopped with SIGINT, and must exit cleanly,
-// when the test ends.
+// startWithPID starts the program name on a loopback port with the
+// harness's launcher, keeping its process id. It is stopped with SIGINT,
+// and must exit cleanly, when the test ends.
 func startWithPID(t *testing.T, name string, args ...string) *hostileServer {
 	t.Helper()
-	buildExamples(t)
-	cmd := exec.Command(filepath.Join(binDir, name), append([]string{"-addr", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = io.Discard // hostile clients make the server log a lot
+	var stderr io.Writer = io.Discard // hostile clients make the server log a lot
 	if testing.Verbose() {
-		cmd.Stderr = os.Stderr
+		stderr = os.Stderr
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 64)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-		}
-	}()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			start := time.Now()
-			defer func() { t.Logf("%s stopped in %v", name, time.Since(start).Round(time.Millisecond)) }()
-			cmd.Process.Signal(os.Interrupt)
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("%s exited: %v", name, err)
-				}
-			case <-time.After(15 * time.Second):
-				cmd.Process.Kill()
-				<-done
-				t.Errorf("%s did not stop within 15 s of SIGINT", name)
-			}
-		})
-	}
-	t.Cleanup(stop)
+	lines, _, cmd := launchCmd(t, name, stderr, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	url := expectLine(t, lines, "listening on ")
 	return &hostileServer{url: url, addr: strings.TrimPrefix(url, "http://"), pid: cmd.Process.Pid}
 }
