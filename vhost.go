@@ -72,17 +72,16 @@ type VhostOptions struct {
 	// server, which keeps the largest of their timeouts (no limit if one of
 	// them has none).
 	//
-	// No write timeout is set on the HTTP server: http.Server.WriteTimeout
-	// bounds a whole response, so it would cut long downloads and streamed
-	// responses off (net/http clears it when a WebSocket upgrade hijacks
-	// the connection, so WebSockets would not be hit). Writes that stall on
-	// a client that does not read are bounded where a response can stream
-	// without end: per write in CGI mounts
-	// (mux.CGIOptions.WriteStallTimeout); WebSocket and raw writes never
-	// block the engine (see package conn). Other responses, written once
-	// the handler has them, are bounded by the client's TCP keepalive
-	// only if the client's host goes away.
+	// No http.Server.WriteTimeout is set: it bounds a whole response, so it
+	// would cut long downloads and streamed responses off. Writes that
+	// stall on a client that does not read are bounded per write instead
+	// (WriteStallTimeout); WebSocket and raw writes never block the engine
+	// (see package conn).
 	KeepAliveTimeout time.Duration
+	// WriteStallTimeout bounds each write of an HTTP response of the vhost
+	// to a client that does not read (mux.Vhost.WriteStallTimeout): zero
+	// means mux.DefaultWriteStallTimeout (30 s), negative no limit.
+	WriteStallTimeout time.Duration
 }
 
 // DefaultKeepAliveTimeout is VhostOptions.KeepAliveTimeout when left zero,
@@ -132,7 +131,8 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 		HTTP:           o.HTTP,
 		Logger:         c.log.With("vhost", o.Name),
 
-		ErrorDocument404: o.ErrorDocument404,
+		ErrorDocument404:  o.ErrorDocument404,
+		WriteStallTimeout: o.WriteStallTimeout,
 	}
 	seen := map[string]bool{}
 	for _, p := range o.Protocols {

@@ -128,6 +128,9 @@ func NewCGI(mountPath, script string, o *CGIOptions) (*CGI, error) {
 
 // ServeHTTP runs the script for r.
 func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if sw, ok := w.(*stallWriter); ok {
+		sw.d = h.o.WriteStallTimeout // the mount's own bound takes the vhost's place
+	}
 	if r.ContentLength < 0 {
 		// CGI hands the body over with CONTENT_LENGTH; one of unknown
 		// length (chunked, or HTTP/2 without content-length) cannot be.

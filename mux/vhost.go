@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/golws/lws/conn"
@@ -41,8 +42,23 @@ type Vhost struct {
 	// ErrorDocument404, if set, is the URL 404s are redirected to (lws
 	// error_document_404); see Error.
 	ErrorDocument404 string
+	// WriteStallTimeout bounds each write of an HTTP response (not a
+	// WebSocket): a client that takes nothing for that long is cut off,
+	// so one that stops reading cannot hold a handler and its connection
+	// for ever. A file is sent in pieces of 1 MiB, each with its own
+	// deadline, so slow but live clients are never cut. Zero means
+	// DefaultWriteStallTimeout (30 s); negative means no limit.
+	WriteStallTimeout time.Duration
 	// Logger receives connection events. Nil means slog.Default().
 	Logger *slog.Logger
+}
+
+// writeStall is the vhost's write stall timeout; 0 or less: none.
+func (v *Vhost) writeStall() time.Duration {
+	if v.WriteStallTimeout == 0 {
+		return DefaultWriteStallTimeout
+	}
+	return v.WriteStallTimeout
 }
 
 // ErrUnknownProtocol is the cause of refusing an upgrade whose
@@ -54,6 +70,11 @@ var ErrUnknownProtocol = errors.New("mux: unknown WebSocket subprotocol")
 // or HTTP.
 func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !IsWebSocketUpgrade(r) {
+		if d := v.writeStall(); d > 0 {
+			sw := newStallWriter(w, d)
+			defer sw.done()
+			w = sw
+		}
 		if m := v.Mounts.Match(r.URL.Path); m != nil {
 			serveMount(v, m.Handler, w, r)
 			return

@@ -1,0 +1,91 @@
+package mux
+
+import (
+	"io"
+	"net/http"
+	"time"
+)
+
+// DefaultWriteStallTimeout is Vhost.WriteStallTimeout when left zero.
+const DefaultWriteStallTimeout = 30 * time.Second
+
+// stallPiece is the most one write deadline covers when a body is sent
+// with ReadFrom (sendfile): a large file is sent in pieces, each with a
+// fresh deadline, so a slow but live client is never cut off.
+const stallPiece = 1 << 20
+
+// stallWriter bounds each write of a response: a client that takes nothing
+// of it for d is cut off (the write fails, net/http closes the connection
+// or resets the stream), so a client that stops reading cannot hold a
+// handler, its file and its connection for ever.
+type stallWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	d     time.Duration
+	armed bool
+}
+
+func newStallWriter(w http.ResponseWriter, d time.Duration) *stallWriter {
+	return &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), d: d}
+}
+
+// arm gives the next write d to complete (no limit when d <= 0).
+func (w *stallWriter) arm() {
+	if w.d <= 0 {
+		return
+	}
+	if w.rc.SetWriteDeadline(time.Now().Add(w.d)) == nil {
+		w.armed = true
+	}
+}
+
+// done gives net/http's final flush of the response its own d (a deadline
+// cleared here would let that flush wait for ever on a client that stopped
+// reading). A keep-alive connection's next response through a Vhost arms
+// its own before it writes.
+func (w *stallWriter) done() {
+	if w.armed {
+		w.arm()
+	}
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	w.arm()
+	return w.ResponseWriter.Write(p)
+}
+
+// ReadFrom sends r in pieces of at most stallPiece, each with a fresh
+// deadline, keeping the wrapped writer's own ReadFrom (sendfile for a file).
+func (w *stallWriter) ReadFrom(r io.Reader) (int64, error) {
+	left := int64(-1) // unknown
+	if lr, ok := r.(*io.LimitedReader); ok {
+		r, left = lr.R, lr.N
+		defer func() { lr.N = left }()
+	}
+	var total int64
+	for left != 0 {
+		piece := int64(stallPiece)
+		if left > 0 {
+			piece = min(piece, left)
+		}
+		w.arm()
+		n, err := io.Copy(w.ResponseWriter, io.LimitReader(r, piece))
+		total += n
+		if left > 0 {
+			left -= n
+		}
+		if err != nil || n < piece {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Flush sends what is buffered, within the deadline.
+func (w *stallWriter) Flush() {
+	w.arm()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the wrapped writer.
+func (w *stallWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
