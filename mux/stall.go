@@ -22,20 +22,25 @@ type stallWriter struct {
 	http.ResponseWriter
 	rc    *http.ResponseController
 	d     time.Duration
-	armed bool
+	until time.Time // the deadline set, zero if none
 }
 
 func newStallWriter(w http.ResponseWriter, d time.Duration) *stallWriter {
 	return &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), d: d}
 }
 
-// arm gives the next write d to complete (no limit when d <= 0).
+// arm gives the next write at least d/2, at most d, to complete (no limit
+// when d <= 0).
 func (w *stallWriter) arm() {
 	if w.d <= 0 {
 		return
 	}
-	if w.rc.SetWriteDeadline(time.Now().Add(w.d)) == nil {
-		w.armed = true
+	now := time.Now()
+	if w.until.Sub(now) >= w.d/2 {
+		return // one set recently is far enough ahead: spare the timer
+	}
+	if w.rc.SetWriteDeadline(now.Add(w.d)) == nil {
+		w.until = now.Add(w.d)
 	}
 }
 
@@ -44,7 +49,7 @@ func (w *stallWriter) arm() {
 // reading). A keep-alive connection's next response through a Vhost arms
 // its own before it writes.
 func (w *stallWriter) done() {
-	if w.armed {
+	if !w.until.IsZero() {
 		w.arm()
 	}
 }
