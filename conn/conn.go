@@ -75,7 +75,10 @@ type Conn struct {
 	graceTimer *time.Timer
 	pingTimer  *time.Timer
 	pongTimer  *time.Timer
-	pingHeard  uint64 // what the transport had heard when the last ping went
+	pingHeard  uint64      // what the transport had heard when the last ping went
+	userTimer  *time.Timer // SetTimer's
+	timerGen   uint64      // counts SetTimer calls: a timer of an older one is stale
+	timerDue   bool        // the timer fired and its callback waits for the service
 	pings      sync.WaitGroup
 
 	value atomic.Value

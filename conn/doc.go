@@ -91,7 +91,8 @@
 // # Concurrency
 //
 // Callbacks of one connection never run concurrently, so per-connection
-// state in a Session needs no lock. RequestWritable, SetRx, SetTimeout, Close
+// state in a Session needs no lock; SetTimer's Timer callback is one of
+// them. RequestWritable, SetRx, SetTimeout, Close
 // and the accessors are safe from any goroutine and never block. Write and
 // WriteFragment are legal only inside Writeable.
 //

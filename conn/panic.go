@@ -10,7 +10,7 @@ import (
 // factory) panicked: the connection closes with 1011, the panic is logged
 // with its stack, and the server keeps serving.
 type PanicError struct {
-	Callback string // "Receive", "Writeable", "Established", "Closed" or "NewSession"
+	Callback string // "Receive", "Writeable", "Established", "Timer", "Closed" or "NewSession"
 	Value    any
 	Stack    []byte
 }
@@ -73,6 +73,16 @@ func (c *Conn) established(h EstablishedHandler) (err error) {
 		}
 	}()
 	return h.Established(c)
+}
+
+// timer runs the Timer callback, containing a panic.
+func (c *Conn) timer(h TimerHandler) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = c.recovered("Timer", v)
+		}
+	}()
+	return h.Timer(c)
 }
 
 // closed runs the Closed callback; a panic in it is logged.

@@ -9,6 +9,7 @@ const (
 	evWrite    = 1 << iota // a Writeable was asked for
 	evFlush                // output waits to be flushed
 	evEnd                  // an end was asked for, or the reader stopped
+	evTimer                // the connection's timer expired (SetTimer)
 	svcRunning             // the service goroutine runs
 	svcDone                // teardown has begun: no service goroutine starts again
 )
@@ -72,6 +73,9 @@ func (c *Conn) service() {
 		}
 		if evs&evWrite != 0 {
 			c.runWriteable()
+		}
+		if evs&evTimer != 0 {
+			c.runTimer()
 		}
 		if c.causeOf(nil) != nil {
 			c.svc.Or(svcDone)
@@ -146,7 +150,7 @@ func (c *Conn) teardown(cause error) {
 	<-c.readerExit
 
 	c.mu.Lock()
-	for _, t := range []*time.Timer{c.timeout, c.graceTimer, c.pingTimer, c.pongTimer} {
+	for _, t := range []*time.Timer{c.timeout, c.graceTimer, c.pingTimer, c.pongTimer, c.userTimer} {
 		if t != nil {
 			t.Stop()
 		}

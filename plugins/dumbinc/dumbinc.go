@@ -6,7 +6,6 @@ package dumbinc
 
 import (
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/golws/lws"
@@ -28,22 +27,26 @@ var Protocol = &lws.Protocol{
 
 func init() { lws.Register(Protocol) }
 
-// Session is one connection's counter. Its timer only asks for a writeable;
-// the number is produced in Writeable, when the peer can take it, so a slow
-// peer gets fewer numbers rather than a growing queue.
+// Session is one connection's counter. Its timer (the connection's own,
+// serialized with the other callbacks) only asks for a writeable; the number
+// is produced in Writeable, when the peer can take it, so a slow peer gets
+// fewer numbers rather than a growing queue.
 type Session struct {
-	n     int
-	buf   []byte
-	timer *time.Timer
-	due   atomic.Bool // set by the timer, taken by Writeable
+	n   int
+	buf []byte
+	due bool // set by Timer, taken by Writeable
 }
 
 // Established starts the ticking.
 func (s *Session) Established(c *conn.Conn) error {
-	s.timer = time.AfterFunc(Interval, func() {
-		s.due.Store(true)
-		c.RequestWritable()
-	})
+	c.SetTimer(Interval)
+	return nil
+}
+
+// Timer asks for the writeable that sends the next number.
+func (s *Session) Timer(c *conn.Conn) error {
+	s.due = true
+	c.RequestWritable()
 	return nil
 }
 
@@ -60,17 +63,15 @@ func (s *Session) Receive(c *conn.Conn, in conn.Chunk) error {
 
 // Writeable sends the next number and re-arms the timer.
 func (s *Session) Writeable(c *conn.Conn) error {
-	if !s.due.Swap(false) {
+	if !s.due {
 		return nil // not the timer's request
 	}
+	s.due = false
 	s.buf = strconv.AppendInt(s.buf[:0], int64(s.n), 10)
 	s.n++
 	if err := c.Write(conn.Text, s.buf); err != nil {
 		return err
 	}
-	s.timer.Reset(Interval)
+	c.SetTimer(Interval)
 	return nil
 }
-
-// Closed stops the timer.
-func (s *Session) Closed(*conn.Conn, error) { s.timer.Stop() }

@@ -8,7 +8,6 @@ package status
 import (
 	"encoding/json"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"github.com/golws/lws"
@@ -87,34 +86,36 @@ func Snapshot(ctx *lws.Context) Report {
 // Session is one status client.
 type Session struct {
 	conn.NopSession
-	ctx   *lws.Context
-	timer *time.Timer
-	due   atomic.Bool
+	ctx *lws.Context
+	due bool // a report is due: set by Established and Timer, taken by Writeable
 }
 
-// Established sends the first report at once and starts the ticking.
+// Established sends the first report at once.
 func (s *Session) Established(c *conn.Conn) error {
-	s.due.Store(true)
+	s.due = true
 	c.RequestWritable()
-	s.timer = time.AfterFunc(Interval, func() {
-		s.due.Store(true)
-		c.RequestWritable()
-	})
 	return nil
 }
 
-// Writeable sends a fresh report when one is due.
+// Timer makes the next report due (the connection's timer, serialized with
+// the other callbacks).
+func (s *Session) Timer(c *conn.Conn) error {
+	s.due = true
+	c.RequestWritable()
+	return nil
+}
+
+// Writeable sends a fresh report when one is due, and arms the timer for
+// the next.
 func (s *Session) Writeable(c *conn.Conn) error {
-	if !s.due.Swap(false) {
+	if !s.due {
 		return nil
 	}
+	s.due = false
 	b, err := json.Marshal(Snapshot(s.ctx))
 	if err != nil {
 		return err
 	}
-	s.timer.Reset(Interval)
+	c.SetTimer(Interval)
 	return c.Write(conn.Text, b)
 }
-
-// Closed stops the timer.
-func (s *Session) Closed(*conn.Conn, error) { s.timer.Stop() }
