@@ -2,4 +2,5 @@
 // directory; each has a test that starts it and talks to it. Every server
 // takes -addr and prints "listening on URL" once it serves; every client
 // takes -url. ws-duplex is both: -mode both|server|client.
+// http-server-sse also takes -interval, -max and -retry for its event stream.
 package examples
