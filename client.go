@@ -79,6 +79,11 @@ type ConnectOptions struct {
 	// identify the attempt by h (the pointer Connect returns) or h.Value.
 	// Nil means the failure is logged at LevelWarn.
 	ConnectionError func(h *Client, err error)
+	// Retry, if set, makes a WebSocket client reconnect with backoff after
+	// a failed attempt or a lost connection (see Retry); Done then closes
+	// once the first connection is made or the client gives up. Nil means
+	// one attempt. HTTP requests do not retry.
+	Retry *Retry
 }
 
 // Client is one client connection attempt and, once it succeeds, the
@@ -95,14 +100,12 @@ type Client struct {
 
 	req *http.Request // HTTP only, made by Connect
 
-	// Written by the attempt's goroutine before done is closed.
-	err    error
-	resp   *http.Response
-	remote string
-
 	mu     sync.Mutex
-	conn   *conn.Conn // guarded by mu
-	closed bool       // guarded by mu: Close was called
+	err    error          // guarded by mu: why the attempt failed
+	resp   *http.Response // guarded by mu
+	remote string         // guarded by mu
+	conn   *conn.Conn     // guarded by mu
+	closed bool           // guarded by mu: Close was called
 }
 
 var lastClientID atomic.Uint64
@@ -170,6 +173,10 @@ func (v *Vhost) Connect(o ConnectOptions) (*Client, error) {
 // run is the attempt's goroutine.
 func (h *Client) run() {
 	defer h.vp.Vhost.clients.remove(h)
+	if h.opts.Retry != nil && (h.url.Scheme == "ws" || h.url.Scheme == "wss") {
+		h.runRetrying()
+		return
+	}
 	var c *conn.Conn
 	var err error
 	switch h.url.Scheme {
@@ -187,13 +194,18 @@ func (h *Client) run() {
 	}
 	if err != nil {
 		h.cancel(errConnectCanceled)
-		if f := h.opts.ConnectionError; f != nil {
-			f(h, err)
-		} else {
-			h.vp.Vhost.Logger().Warn("client connection failed", "id", h.id, "url", h.opts.URL, "err", err)
-		}
+		h.report(err)
 	}
 	close(h.done)
+}
+
+// report tells ConnectionError (or the log) of a failed attempt.
+func (h *Client) report(err error) {
+	if f := h.opts.ConnectionError; f != nil {
+		f(h, err)
+	} else {
+		h.vp.Vhost.Logger().Warn("client connection failed", "id", h.id, "url", h.opts.URL, "err", err)
+	}
 }
 
 // start puts the established connection into the engine: the shared way in
@@ -236,7 +248,8 @@ func (h *Client) Value() any { return h.opts.Value }
 func (h *Client) Protocol() *VhostProtocol { return h.vp }
 
 // Done is closed once the attempt has succeeded or failed (after the
-// ConnectionError callback has returned).
+// ConnectionError callback has returned); with Retry, once the first
+// connection is made or the client has given up.
 func (h *Client) Done() <-chan struct{} { return h.done }
 
 // Wait blocks until the attempt has succeeded or failed, or ctx ends. It
@@ -244,14 +257,17 @@ func (h *Client) Done() <-chan struct{} { return h.done }
 func (h *Client) Wait(ctx context.Context) (*conn.Conn, error) {
 	select {
 	case <-h.done:
-		return h.Conn(), h.err
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.conn, h.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
 // Conn returns the established connection, or nil while the attempt is
-// pending or when it failed.
+// pending or when it failed; with Retry, the current connection, nil
+// between connections.
 func (h *Client) Conn() *conn.Conn {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -262,11 +278,19 @@ func (h *Client) Conn() *conn.Conn {
 // and headers; its Body belongs to the connection, which delivers it through
 // Receive), or the handshake response of a WebSocket one. Call it from the
 // connection's callbacks or after Done.
-func (h *Client) Response() *http.Response { return h.resp }
+func (h *Client) Response() *http.Response {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.resp
+}
 
 // RemoteAddr is the address of the peer the connection was made to. Call it
 // from the connection's callbacks or after Done.
-func (h *Client) RemoteAddr() string { return h.remote }
+func (h *Client) RemoteAddr() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.remote
+}
 
 // Close abandons a pending attempt (its ConnectionError is called with
 // ConnectCanceled) or closes the established connection with 1000.

@@ -115,7 +115,9 @@ func (h *Client) request() (*conn.Conn, error) {
 		t.releaseTurn()
 	}
 	t.body = resp.Body
+	h.mu.Lock()
 	h.resp, h.remote = resp, remote
+	h.mu.Unlock()
 	info := &conn.Info{
 		Header:     resp.Header,
 		URL:        h.url,

@@ -73,7 +73,9 @@ func (h *Client) dialWebSocket() (*conn.Conn, error) {
 		}
 		return nil, classify(o.URL, ctx, err, status)
 	}
+	h.mu.Lock()
 	h.resp, h.remote = resp, remote
+	h.mu.Unlock()
 	info := &conn.Info{
 		Header:      resp.Header,
 		URL:         h.url,

@@ -157,6 +157,19 @@ func (c *Conn) Value() any {
 // Done is closed when the connection has ended, before the Closed callback.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
+// Err returns why the connection ended (what the Closed callback is
+// given) once Done is closed, and nil before.
+func (c *Conn) Err() error {
+	select {
+	case <-c.done:
+	default:
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
+}
+
 // RequestWritable asks for a Writeable callback once the transport can take
 // more (lws_callback_on_writable). Any number of requests before the
 // callback give one callback. It never blocks.
