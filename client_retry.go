@@ -38,9 +38,10 @@ type Retry struct {
 	// Zero means it never gives up.
 	Limit int
 	// OnRetry, if set, is called on the client's goroutine each time a
-	// retry is scheduled, with the number of the coming attempt in the
-	// current run of failures (1 for the first retry), its delay and what
-	// ended the previous attempt or connection.
+	// retry is scheduled, with the retry's number in the current run of
+	// failures (1 for the first retry after a failed attempt or a lost
+	// connection), its delay and what ended the previous attempt or
+	// connection.
 	OnRetry func(h *Client, attempt int, delay time.Duration, err error)
 }
 
@@ -104,7 +105,7 @@ func (h *Client) runRetrying() {
 		}
 		d := r.delay(max(fails-1, 0))
 		if r.OnRetry != nil {
-			r.OnRetry(h, fails+1, d, err)
+			r.OnRetry(h, max(fails, 1), d, err)
 		}
 		t := time.NewTimer(d)
 		select {

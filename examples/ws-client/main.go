@@ -4,7 +4,10 @@
 //
 // The connect is asynchronous, as in lws: Connect returns at once, then
 // either the session's Established runs or the ConnectionError callback
-// says why the attempt failed.
+// says why the attempt failed. With -retry the client reconnects with
+// backoff instead of giving up (lws's retry policy): start it before the
+// server, or stop the server midway, and it connects when the server is
+// there.
 package main
 
 import (
@@ -17,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
@@ -25,10 +29,11 @@ import (
 func main() {
 	url := flag.String("url", "ws://127.0.0.1:7681", "echo server to connect to")
 	n := flag.Int("n", 3, "messages to send")
+	retry := flag.Bool("retry", false, "reconnect with backoff until every echo came back")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *url, *n, os.Stdout); err != nil {
+	if err := run(ctx, *url, *n, *retry, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -39,6 +44,7 @@ type session struct {
 	msg             []byte // the echo being reassembled
 	out             io.Writer
 	done            chan<- error
+	retrying        bool // the client reconnects when the connection is lost
 }
 
 func (s *session) Established(c *conn.Conn) error {
@@ -63,7 +69,8 @@ func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
 	fmt.Fprintf(s.out, "echo: %s\n", s.msg)
 	s.msg = s.msg[:0]
 	if s.echoed++; s.echoed == s.n {
-		return conn.CloseWith(conn.StatusNormal, "done")
+		lws.ClientOf(c).Close() // done: no reconnect (a plain close would be retried)
+		return nil
 	}
 	c.RequestWritable()
 	return nil
@@ -71,20 +78,24 @@ func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
 
 func (s *session) Closed(c *conn.Conn, err error) {
 	var ce *conn.CloseError
-	if errors.As(err, &ce) && ce.Code == conn.StatusNormal && s.echoed == s.n {
+	switch {
+	case errors.As(err, &ce) && ce.Code == conn.StatusNormal && s.echoed == s.n:
 		err = nil
-	} else if err == nil {
+	case s.retrying:
+		fmt.Fprintf(s.out, "connection lost: %v\n", err)
+		return // the client reconnects with a new session
+	case err == nil:
 		err = errors.New("closed before every echo came back")
 	}
 	s.done <- err
 }
 
-func run(ctx context.Context, url string, n int, out io.Writer) error {
+func run(ctx context.Context, url string, n int, retry bool, out io.Writer) error {
 	done := make(chan error, 1)
 	proto := &lws.Protocol{
 		Name: "lws-echo", // also the subprotocol offered
 		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
-			return &session{n: n, out: out, done: done}
+			return &session{n: n, out: out, done: done, retrying: retry}
 		},
 	}
 	c := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelWarn)})
@@ -97,10 +108,17 @@ func run(ctx context.Context, url string, n int, out io.Writer) error {
 	ran := make(chan error, 1)
 	go func() { ran <- c.Run(runCtx) }()
 
-	_, err = vh.Connect(lws.ConnectOptions{
+	o := lws.ConnectOptions{
 		URL:             url,
 		ConnectionError: func(_ *lws.Client, err error) { done <- err },
-	})
+	}
+	if retry {
+		o.ConnectionError = nil // failures are retried, and OnRetry tells
+		o.Retry = &lws.Retry{Jitter: 20, OnRetry: func(_ *lws.Client, attempt int, d time.Duration, err error) {
+			fmt.Fprintf(out, "retry %d in %v: %v\n", attempt, d.Round(time.Millisecond), err)
+		}}
+	}
+	_, err = vh.Connect(o)
 	if err == nil {
 		select {
 		case err = <-done:

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +37,7 @@ func TestEchoes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var out bytes.Buffer
-	if err := run(ctx, url, 3, &out); err != nil {
+	if err := run(ctx, url, 3, false, &out); err != nil {
 		t.Fatal(err)
 	}
 	want := "echo: hello 1\necho: hello 2\necho: hello 3\n"
@@ -48,8 +50,60 @@ func TestRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var ce *lws.ConnectError
-	err := run(ctx, "ws://127.0.0.1:1", 1, io.Discard)
+	err := run(ctx, "ws://127.0.0.1:1", 1, false, io.Discard)
 	if !errors.As(err, &ce) || ce.Failure != lws.ConnectRefused {
 		t.Fatalf("got %v, want a refused connection", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the client's goroutines and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestRetryWaitsForServer starts the client with -retry before its server:
+// it retries until the server is there, then gets every echo.
+func TestRetryWaitsForServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there yet
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out syncBuffer
+	ran := make(chan error, 1)
+	go func() { ran <- run(ctx, "ws://"+addr, 2, true, &out) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "retry 2 in") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no retries while nothing listens:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+	srvCtx, stopServer := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- echoServer(srvCtx, addr, io.Discard) }()
+	defer func() { stopServer(); <-served }()
+	if err := <-ran; err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "echo: hello 1\necho: hello 2\n") {
+		t.Fatalf("output:\n%s", out.String())
 	}
 }
