@@ -22,6 +22,12 @@ type ApplyOptions struct {
 	FS map[string]fops.FS
 	// LogOutput receives the log. Nil means stderr.
 	LogOutput *os.File
+	// Observer, if set, instruments the Context (Options.Observer), such
+	// as package metrics's Metrics.
+	Observer Observer
+	// Mounts are added to every vhost, after its configured mounts: a
+	// /metrics endpoint, for instance.
+	Mounts []mux.Mount
 }
 
 // NewFromConfig builds a Context from a Config: its global settings, and
@@ -49,6 +55,7 @@ func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Context, error) {
 		MaxConns:          g.MaxConns,
 		MaxConnsPerIP:     g.IPLimitConns,
 		MaxRequestsPerIP:  g.IPLimitActive,
+		Observer:          ao.Observer,
 	})
 	for i, vc := range cfg.Vhosts {
 		o, err := vhostOptions(cfg, i, ao)
@@ -138,6 +145,7 @@ func vhostOptions(cfg *Config, i int, ao *ApplyOptions) (VhostOptions, error) {
 		}
 		o.Mounts = append(o.Mounts, m)
 	}
+	o.Mounts = append(o.Mounts, ao.Mounts...)
 	return o, nil
 }
 

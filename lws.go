@@ -80,6 +80,10 @@ type Options struct {
 	// upgrades) of one peer IP processed at once: extra ones wait for a
 	// turn, they are not refused. Zero means no limit.
 	MaxRequestsPerIP int
+	// Observer, if set, instruments every vhost that has no Observer of
+	// its own: connections opened and closed, traffic, HTTP responses and
+	// failed upgrades (see Observer and package metrics). Nil means none.
+	Observer Observer
 }
 
 // Errors of Context and Vhost set-up.

@@ -82,6 +82,9 @@ type VhostOptions struct {
 	// to a client that does not read (mux.Vhost.WriteStallTimeout): zero
 	// means mux.DefaultWriteStallTimeout (30 s), negative no limit.
 	WriteStallTimeout time.Duration
+	// Observer, if set, instruments this vhost in place of
+	// Options.Observer (see Observer).
+	Observer Observer
 }
 
 // DefaultKeepAliveTimeout is VhostOptions.KeepAliveTimeout when left zero,
@@ -104,7 +107,8 @@ type Vhost struct {
 	mux       *mux.Vhost
 	protocols []*VhostProtocol
 	ln        *listener
-	clients   clients // client connection attempts and shared HTTP transports
+	obs       Observer // nil: none
+	clients   clients  // client connection attempts and shared HTTP transports
 }
 
 // NewVhost adds a vhost, binding its protocols (running their Init) and
@@ -121,7 +125,10 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 	if o.Listen == "" && (o.TLS != nil || o.Listener != nil) {
 		return nil, fmt.Errorf("lws: vhost %q: TLS and Listener options need a Listen address (a vhost without one opens no socket)", o.Name)
 	}
-	v := &Vhost{ctx: c, name: o.Name}
+	v := &Vhost{ctx: c, name: o.Name, obs: o.Observer}
+	if v.obs == nil {
+		v.obs = c.opts.Observer
+	}
 	v.mux = &mux.Vhost{
 		Name:           o.Name,
 		OriginPatterns: o.OriginPatterns,
@@ -133,6 +140,9 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 
 		ErrorDocument404:  o.ErrorDocument404,
 		WriteStallTimeout: o.WriteStallTimeout,
+	}
+	if v.obs != nil {
+		v.mux.Observer = v.obs
 	}
 	seen := map[string]bool{}
 	for _, p := range o.Protocols {
@@ -207,6 +217,7 @@ func (v *Vhost) bind(p *Protocol, options map[string]string) *VhostProtocol {
 			PongTimeout:    p.PongTimeout,
 			MaxMessageSize: p.MaxMessageSize,
 			Set:            &vp.conns,
+			Observer:       v.connObserver(p.Name),
 		},
 	}
 	v.protocols = append(v.protocols, vp)

@@ -82,6 +82,10 @@ type Conn struct {
 	pings      sync.WaitGroup
 
 	value atomic.Value
+
+	// Instrumentation (observer.go), used only with a FlowObserver.
+	rxOffAt atomic.Int64 // when rx was turned off (unix ns), 0 if on
+	busyAt  atomic.Int64 // when output began to wait (unix ns), 0 if none
 }
 
 // Start runs a new connection over t: it calls newSession (in the caller's
@@ -114,6 +118,9 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 			c.cfg.set.remove(c)
 		}
 		return nil, err
+	}
+	if c.cfg.obs != nil {
+		c.cfg.obs.ConnOpened(c)
 	}
 	if n, ok := t.(OutputNotifier); ok {
 		n.NotifyOutput(c.outputWaits)
@@ -187,6 +194,13 @@ func (c *Conn) RequestWritable() {
 // Receive callback runs and the reader stops reading the transport after at
 // most the one chunk it holds, so the peer's sends stall.
 func (c *Conn) SetRx(on bool) {
+	if c.cfg.flowObs != nil {
+		if on {
+			c.rxOn()
+		} else {
+			c.rxOff()
+		}
+	}
 	c.rx.Set(on)
 	if !on && c.closing.Load() {
 		// The close has begun: it opened rx after setting closing, so
@@ -232,12 +246,19 @@ func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
 		}
 		if err != nil {
 			c.abort(err) // the connection is broken, whatever the callback does with err
+			return err
 		}
-		return err
+		if c.cfg.obs != nil {
+			c.cfg.obs.Sent(c, len(p), final)
+		}
+		return nil
 	}
 	b := getBuffer(len(p))
 	copy(*b, p)
 	c.hold(heldWrite{buf: b, typ: typ, final: final})
+	if c.cfg.obs != nil {
+		c.cfg.obs.Sent(c, len(p), final)
+	}
 	return nil
 }
 

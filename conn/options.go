@@ -38,6 +38,10 @@ type Options struct {
 	// ended; use it to reach all connections of a protocol and to wait for
 	// them at shutdown.
 	Set *Set
+	// Observer, if not nil, is told of the connection's opening, traffic
+	// and close (see Observer; FlowObserver adds rx-off and send-wait
+	// times). Nil costs nothing beyond a nil check.
+	Observer Observer
 }
 
 // settings is the part of Options a Conn keeps.
@@ -48,12 +52,16 @@ type settings struct {
 	closeGrace   time.Duration
 	maxMessage   int64
 	set          *Set
+	obs          Observer
+	flowObs      FlowObserver // obs, when it is one
 }
 
 func (o *Options) settings() settings {
 	var s settings
 	if o != nil {
-		s = settings{o.RxBufferSize, o.PingInterval, o.PongTimeout, o.CloseGrace, o.MaxMessageSize, o.Set}
+		s = settings{rxSize: o.RxBufferSize, pingInterval: o.PingInterval, pongTimeout: o.PongTimeout,
+			closeGrace: o.CloseGrace, maxMessage: o.MaxMessageSize, set: o.Set, obs: o.Observer}
+		s.flowObs, _ = o.Observer.(FlowObserver)
 	}
 	if s.rxSize <= 0 {
 		s.rxSize = DefaultRxBufferSize

@@ -97,6 +97,9 @@ func (c *Conn) receiveTurn(in Chunk) (err, readErr error) {
 		if err := c.tooBig(in); err != nil {
 			return err, nil
 		}
+		if c.cfg.obs != nil {
+			c.cfg.obs.Received(c, len(in.Data), in.Final)
+		}
 		if err := c.receive(in); err != nil {
 			return err, nil
 		}

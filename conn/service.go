@@ -165,6 +165,12 @@ func (c *Conn) teardown(cause error) {
 	if h, ok := c.sess.(ClosedHandler); ok {
 		c.closed(h, cause)
 	}
+	if c.cfg.obs != nil {
+		if c.cfg.flowObs != nil {
+			c.rxOn() // an rx-off period the close ended
+		}
+		c.cfg.obs.ConnClosed(c, code, cause)
+	}
 	if c.cfg.set != nil {
 		c.cfg.set.remove(c)
 	}

@@ -3,6 +3,9 @@ package conn
 // markBusy records that output waits for the service goroutine to flush
 // it; no Writeable runs until it has drained. The caller holds txMu.
 func (c *Conn) markBusy() {
+	if c.cfg.flowObs != nil {
+		c.busySince()
+	}
 	c.busy.Store(true)
 	c.post(evFlush)
 }
@@ -54,8 +57,12 @@ func (c *Conn) flush() {
 	c.txMu.Lock()
 	// Output queued after Flush returned (a pong) keeps the connection
 	// busy; its own flush request is pending.
-	c.busy.Store(err == nil && c.sender != nil && c.sender.Pending())
+	busy := err == nil && c.sender != nil && c.sender.Pending()
+	c.busy.Store(busy)
 	c.txMu.Unlock()
+	if !busy && c.cfg.flowObs != nil {
+		c.drained()
+	}
 	if err != nil {
 		c.abort(err)
 		return

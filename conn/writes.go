@@ -51,7 +51,11 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) error {
 	if err := c.takeWrite(); err != nil {
 		return err
 	}
-	return pt.WriteTo(p, addr) // a datagram does not wait for a peer
+	err := pt.WriteTo(p, addr) // a datagram does not wait for a peer
+	if err == nil && c.cfg.obs != nil {
+		c.cfg.obs.Sent(c, len(p), true)
+	}
+	return err
 }
 
 // WriteHeader sends an HTTP response's status and headers. It is a write of

@@ -51,6 +51,10 @@ type Vhost struct {
 	WriteStallTimeout time.Duration
 	// Logger receives connection events. Nil means slog.Default().
 	Logger *slog.Logger
+	// Observer, if set, is told of every HTTP response (status and time,
+	// by mount) and of every refused or failed WebSocket upgrade. Nil
+	// means no instrumentation and no wrapping of responses.
+	Observer Observer
 }
 
 // writeStall is the vhost's write stall timeout; 0 or less: none.
@@ -75,15 +79,16 @@ func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			defer sw.done()
 			w = sw
 		}
-		if m := v.Mounts.Match(r.URL.Path); m != nil {
-			serveMount(v, m.Handler, w, r)
+		m := v.Mounts.Match(r.URL.Path)
+		if v.Observer == nil {
+			v.serveHTTP(m, w, r)
 			return
 		}
-		if v.HTTP == nil {
-			v.Error(w, r, http.StatusNotFound, "")
-			return
+		mount := ""
+		if m != nil {
+			mount = m.Path
 		}
-		v.HTTP.ServeHTTP(w, r)
+		serveObserved(v.Observer, v.Name, mount, w, r, func(w http.ResponseWriter, r *http.Request) { v.serveHTTP(m, w, r) })
 		return
 	}
 	if h := v.Mounts.upgradeMount(r); h != nil {
@@ -91,6 +96,27 @@ func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.upgrade(w, r)
+}
+
+// serveHTTP serves a request that is not an upgrade through m, or HTTP
+// when m is nil.
+func (v *Vhost) serveHTTP(m *Mount, w http.ResponseWriter, r *http.Request) {
+	if m != nil {
+		serveMount(v, m.Handler, w, r)
+		return
+	}
+	if v.HTTP == nil {
+		v.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	v.HTTP.ServeHTTP(w, r)
+}
+
+// upgradeFailed tells the observer, if any, of a failed upgrade.
+func (v *Vhost) upgradeFailed(protocol, reason string, err error) {
+	if v.Observer != nil {
+		v.Observer.UpgradeFailed(v.Name, protocol, reason, err)
+	}
 }
 
 // IsWebSocketUpgrade reports whether r asks for a WebSocket upgrade.
@@ -168,12 +194,14 @@ func (v *Vhost) upgrade(w http.ResponseWriter, r *http.Request) {
 	p, offered, err := v.choose(r)
 	if err != nil {
 		v.logger().Info("websocket upgrade refused", "peer", r.RemoteAddr, "err", err)
+		v.upgradeFailed("", UpgradeNoProtocol, err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	settings := AcceptSettings{Compression: p.Compression}
 	if v.BeforeAccept != nil {
 		if err := v.BeforeAccept(r, p, &settings); err != nil {
+			v.upgradeFailed(p.Name, UpgradeRefused, err)
 			http.Error(w, err.Error(), http.StatusForbidden)
 			return
 		}
@@ -191,9 +219,11 @@ func (v *Vhost) upgrade(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Accept has answered the request with the reason.
 		v.logger().Info("websocket upgrade failed", "peer", r.RemoteAddr, "err", err)
+		v.upgradeFailed(p.Name, UpgradeHandshake, err)
 		return
 	}
 	if _, err := conn.Start(t, conn.InfoFromRequest(r, p.Name), p.NewSession, p.Conn); err != nil {
 		v.logger().Info("websocket connection refused", "peer", r.RemoteAddr, "err", err)
+		v.upgradeFailed(p.Name, UpgradeStart, err)
 	}
 }

@@ -9,6 +9,9 @@
 // page and plugins:
 //
 //	go run ./examples/lwsws -config examples/lwsws/conf -confd examples/lwsws/conf.d
+//
+// -metrics serves Prometheus metrics (package metrics) at /metrics of every
+// vhost.
 package main
 
 import (
@@ -22,6 +25,8 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/metrics"
+	"github.com/golws/lws/mux"
 	_ "github.com/golws/lws/plugins/dumbinc"
 	_ "github.com/golws/lws/plugins/echo"
 	_ "github.com/golws/lws/plugins/mirror"
@@ -34,15 +39,23 @@ func main() {
 	config := flag.String("config", "examples/lwsws/conf", "the global configuration file")
 	confd := flag.String("confd", "examples/lwsws/conf.d", "the directory of per-vhost configuration files")
 	addr := flag.String("addr", "", "if set, the first vhost listens here instead of its configured address")
+	withMetrics := flag.Bool("metrics", false, "serve Prometheus metrics at /metrics of every vhost")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *config, *confd, *addr, os.Stdout); err != nil {
+	if err := serveWith(ctx, *config, *confd, *addr, *withMetrics, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
+// serve serves the configuration without metrics.
 func serve(ctx context.Context, config, confd, addr string, out io.Writer) error {
+	return serveWith(ctx, config, confd, addr, false, out)
+}
+
+// serveWith serves the configuration, with Prometheus metrics at /metrics
+// of every vhost if withMetrics.
+func serveWith(ctx context.Context, config, confd, addr string, withMetrics bool, out io.Writer) error {
 	cfg, err := lws.LoadConfig(config, confd)
 	if err != nil {
 		return err
@@ -55,7 +68,13 @@ func serve(ctx context.Context, config, confd, addr string, out io.Writer) error
 			return err
 		}
 	}
-	c, err := lws.NewFromConfig(cfg, nil)
+	ao := &lws.ApplyOptions{}
+	if withMetrics {
+		m := metrics.New(nil) // a registry of its own
+		ao.Observer = m
+		ao.Mounts = []mux.Mount{{Path: "/metrics", Handler: m.Handler()}}
+	}
+	c, err := lws.NewFromConfig(cfg, ao)
 	if err != nil {
 		return err
 	}

@@ -50,3 +50,21 @@ func TestConfigurationErrorsAreLocated(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestMetricsEndpoint(t *testing.T) {
+	url := extest.Start(t, func(ctx context.Context, addr string, out io.Writer) error {
+		return serveWith(ctx, "conf", "conf.d", addr, true, out)
+	})
+	if resp, err := http.Get(url + "/"); err == nil {
+		resp.Body.Close()
+	}
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `lws_http_responses_total{code="200",mount="/"`) {
+		t.Fatalf("GET /metrics: %s\n%.2000s", resp.Status, b)
+	}
+}

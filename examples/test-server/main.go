@@ -13,6 +13,9 @@
 // -confd configuration. It is created and adopted only once the listeners
 // are bound (a server that fails to start touches no FIFO), and removed when
 // the server ends if the server created it.
+//
+// -metrics serves Prometheus metrics (package metrics) at /metrics of
+// every vhost.
 package main
 
 import (
@@ -32,6 +35,8 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/fops"
+	"github.com/golws/lws/metrics"
+	"github.com/golws/lws/mux"
 	_ "github.com/golws/lws/plugins/dumbinc"
 	_ "github.com/golws/lws/plugins/echo"
 	_ "github.com/golws/lws/plugins/mirror"
@@ -55,10 +60,11 @@ func main() {
 	addr := flag.String("addr", "", "if set, listen here instead of the configured 127.0.0.1:7681")
 	config := flag.String("config", "", "a global configuration file to use instead of the embedded one")
 	confd := flag.String("confd", "", "a directory of vhost configuration files to use instead of the embedded one")
+	withMetrics := flag.Bool("metrics", false, "serve Prometheus metrics at /metrics")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, *config, *confd, os.Stdout); err != nil {
+	if err := serveWith(ctx, *addr, *config, *confd, *withMetrics, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -69,6 +75,12 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 }
 
 func serve(ctx context.Context, addr, config, confd string, out io.Writer) error {
+	return serveWith(ctx, addr, config, confd, false, out)
+}
+
+// serveWith serves the configuration, with metrics at /metrics if
+// withMetrics.
+func serveWith(ctx context.Context, addr, config, confd string, withMetrics bool, out io.Writer) error {
 	cfg := &lws.Config{}
 	var err error
 	embedded := config == "" && confd == ""
@@ -93,7 +105,13 @@ func serve(ctx context.Context, addr, config, confd string, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	c, err := lws.NewFromConfig(cfg, &lws.ApplyOptions{FS: map[string]fops.FS{"test-server": fops.FromFS(site)}})
+	ao := &lws.ApplyOptions{FS: map[string]fops.FS{"test-server": fops.FromFS(site)}}
+	if withMetrics {
+		m := metrics.New(nil) // a registry of its own
+		ao.Observer = m
+		ao.Mounts = []mux.Mount{{Path: "/metrics", Handler: m.Handler()}}
+	}
+	c, err := lws.NewFromConfig(cfg, ao)
 	if err != nil {
 		return err
 	}

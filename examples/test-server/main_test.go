@@ -80,3 +80,26 @@ func TestFormAndRawFallback(t *testing.T) {
 		t.Fatalf("raw echo %q, %v", got, err)
 	}
 }
+
+func TestMetricsEndpoint(t *testing.T) {
+	url := extest.Start(t, func(ctx context.Context, addr string, out io.Writer) error {
+		return serveWith(ctx, addr, "", "", true, out)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, extest.WS(url), &websocket.DialOptions{Subprotocols: []string{"lws-echo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `lws_connections_open{protocol="lws-echo",vhost=`) {
+		t.Fatalf("GET /metrics: %s\n%.2000s", resp.Status, b)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+}
