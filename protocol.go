@@ -7,10 +7,13 @@ import (
 	"github.com/golws/lws/mux"
 )
 
-// Protocol is a named protocol: a WebSocket subprotocol (and later a raw
-// role or a callback mount's target). The same Protocol value may be bound
-// to several vhosts; each binding is a VhostProtocol with its own options,
-// state and connections. A Protocol must not be changed once bound.
+// Protocol is a named protocol: a WebSocket subprotocol, the raw role of
+// sockets (VhostOptions.RawFallback, Vhost.AdoptConn, AdoptListener, DialRaw),
+// files (Vhost.AdoptFile) and UDP (Vhost.ListenUDP, AdoptUDP), or the target
+// of a CallbackMount, where each HTTP request is a connection; its sessions
+// see all of them through the same callbacks. The same Protocol value may be
+// bound to several vhosts; each binding is a VhostProtocol with its own
+// options, state and connections. A Protocol must not be changed once bound.
 type Protocol struct {
 	// Name is the subprotocol name.
 	Name string
