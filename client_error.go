@@ -2,9 +2,11 @@ package lws
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 )
 
@@ -65,7 +67,29 @@ func (e *ConnectError) Error() string {
 	if e.StatusCode != 0 {
 		return fmt.Sprintf("lws: connect %s: %s (HTTP %d): %v", e.URL, e.Failure, e.StatusCode, e.Err)
 	}
+	if e.Failure == ConnectTLS {
+		// crypto/tls's errors start with "tls: " too: say it once.
+		cause := strings.TrimPrefix(fmt.Sprint(e.Err), "tls: ")
+		return fmt.Sprintf("lws: connect %s: tls: %s%s", e.URL, cause, tlsHint(e.URL, e.Err))
+	}
 	return fmt.Sprintf("lws: connect %s: %s: %v", e.URL, e.Failure, e.Err)
+}
+
+// tlsHint says what to do about the usual TLS handshake failures.
+func tlsHint(url string, err error) string {
+	var rh tls.RecordHeaderError
+	var cv *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &rh):
+		plain := "ws://"
+		if strings.HasPrefix(url, "https:") {
+			plain = "http://"
+		}
+		return "; the server does not speak TLS: use " + plain
+	case errors.As(err, &cv):
+		return "; the server's certificate is not trusted: add its CA to TLSConfig.RootCAs (or, for testing only, set InsecureSkipVerify)"
+	}
+	return ""
 }
 
 // Unwrap returns the cause.

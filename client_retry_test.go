@@ -134,8 +134,12 @@ func TestRetryServerComesBack(t *testing.T) {
 	if second == first {
 		t.Fatal("the same connection was established twice")
 	}
-	if h.Conn() != second {
-		t.Fatal("Client.Conn is not the new connection")
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Conn() != second { // set once Connect's attempt has returned, maybe after Established
+		if time.Now().After(deadline) {
+			t.Fatal("Client.Conn is not the new connection")
+		}
+		time.Sleep(time.Millisecond) // polling interval
 	}
 	h.Close()
 	if err := recv(t, ev.closed, "Closed after Close"); err == nil {

@@ -53,6 +53,7 @@ type VhostConfig struct {
 	Protocols      map[string]map[string]string
 	ProtocolsOrder []string
 	protocolLine   map[string]int
+	listenOn       string // the address ListenOn put in place of the configured one
 
 	File string // where the vhost was defined
 	Line int
@@ -448,19 +449,29 @@ func (p *configParser) mount(n *node, path string, m *MountConfig) {
 }
 
 // ListenOn moves the first vhost to addr ("host:port"; port 0 picks a free
-// port), as a command-line override of the configured address.
+// port), as a command-line override of the configured address. If that
+// address then cannot be bound, NewFromConfig's error is not a
+// *ConfigError: the configuration did not cause it.
 func (c *Config) ListenOn(addr string) error {
 	if len(c.Vhosts) == 0 {
 		return errors.New("lws: the configuration has no vhost")
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("lws: listen address %q: %w", addr, err)
+		if _, perr := strconv.Atoi(addr); perr == nil {
+			return fmt.Errorf("lws: listen address %q has no host part: use :%s (all interfaces) or 127.0.0.1:%s", addr, addr, addr)
+		}
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			err = errors.New(ae.Err) // without the address again
+		}
+		return fmt.Errorf("lws: listen address %q: %v: want host:port, such as :7681 or 127.0.0.1:7681", addr, err)
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 0 || p > 65535 {
-		return fmt.Errorf("lws: listen address %q: bad port", addr)
+		return fmt.Errorf("lws: listen address %q: bad port %q: want a number from 0 to 65535 (0 picks a free port)", addr, port)
 	}
 	c.Vhosts[0].Interface, c.Vhosts[0].Port = host, p
+	c.Vhosts[0].listenOn = addr
 	return nil
 }

@@ -1,6 +1,7 @@
 package lws
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -34,7 +35,8 @@ type ApplyOptions struct {
 // every vhost with its listener, TLS, mounts, raw fallback and protocols
 // (which must be registered plugins). Mistakes found now (an unknown
 // protocol, a mount directory that does not exist, a bad certificate) are
-// *ConfigErrors naming the file, line and key.
+// *ConfigErrors naming the file, line and key; failing to bind an address
+// that Config.ListenOn set is not, as the file did not choose it.
 func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Context, error) {
 	if ao == nil {
 		ao = &ApplyOptions{}
@@ -65,6 +67,10 @@ func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Context, error) {
 		}
 		if _, err := c.NewVhost(o); err != nil {
 			c.discard()
+			var le *listenError
+			if vc.listenOn != "" && errors.As(err, &le) {
+				return nil, err // the address came from ListenOn, not from the file
+			}
 			return nil, &ConfigError{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d]", i), Err: err}
 		}
 	}

@@ -101,10 +101,37 @@ func listen(addr string, o *ListenerOptions) (net.Listener, error) {
 		if errors.Is(err, ErrBindToDevice) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("lws: listening on %s: %w", addr, err)
+		return nil, &listenError{addr: addr, err: err}
 	}
 	return ln, nil
 }
+
+// listenError is the failure to open a listening socket: the address, the
+// cause without the address repeated, and what to do about the usual ones.
+// It is not prefixed with "lws:": the vhost that wanted it wraps it.
+type listenError struct {
+	addr string
+	err  error
+}
+
+func (e *listenError) Error() string {
+	cause := e.err.Error()
+	var errno syscall.Errno
+	if errors.As(e.err, &errno) {
+		cause = errno.Error() // "address already in use", not "listen tcp ADDR: bind: ..."
+	}
+	switch {
+	case errors.Is(e.err, syscall.EADDRINUSE):
+		cause += "; stop the program using that port or choose another port"
+	case errors.Is(e.err, syscall.EACCES):
+		cause += "; ports below 1024 need privileges: choose a port of 1024 or more"
+	case errors.Is(e.err, syscall.EADDRNOTAVAIL):
+		cause += "; no interface of this machine has that address: use one it has, or leave the host empty for all"
+	}
+	return fmt.Sprintf("listening on %s: %s", e.addr, cause)
+}
+
+func (e *listenError) Unwrap() error { return e.err }
 
 // bindToDevice sets SO_BINDTODEVICE on fd, explaining the usual failures.
 func bindToDevice(fd int, dev string) error {

@@ -29,10 +29,12 @@ func main() {
 	method := flag.String("X", "GET", "request method")
 	data := flag.String("d", "", "request body")
 	insecure := flag.Bool("k", false, "accept any TLS certificate")
+	var headers headerFlag
+	flag.Var(&headers, "H", `request header "Name: value" (repeatable)`)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	req := request{url: *url, method: *method, body: *data}
+	req := request{url: *url, method: *method, body: *data, header: http.Header(headers)}
 	if *insecure {
 		req.tls = &tls.Config{InsecureSkipVerify: true}
 	}
@@ -44,7 +46,38 @@ func main() {
 // request is what to ask for.
 type request struct {
 	url, method, body string
+	header            http.Header // from -H
 	tls               *tls.Config
+}
+
+// headerFlag collects the -H "Name: value" flags.
+type headerFlag http.Header
+
+func (h *headerFlag) String() string { return "" }
+
+func (h *headerFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " \t") {
+		return fmt.Errorf(`want "Name: value", such as "Accept: text/plain" (got %q)`, s)
+	}
+	if *h == nil {
+		*h = headerFlag{}
+	}
+	http.Header(*h).Add(name, strings.TrimSpace(value))
+	return nil
+}
+
+// checkURL refuses up front a URL that is not http:// or https://.
+func checkURL(url string) error {
+	scheme, _, ok := strings.Cut(url, "://")
+	switch scheme = strings.ToLower(scheme); {
+	case ok && (scheme == "http" || scheme == "https"):
+		return nil
+	case ok && (scheme == "ws" || scheme == "wss"):
+		return fmt.Errorf("http-client: -url must be http:// or https:// (got %s); for WebSocket use ws-client", url)
+	}
+	return fmt.Errorf("http-client: -url must be http:// or https://, such as http://127.0.0.1:7681/ (got %q)", url)
 }
 
 // session prints the response as it arrives.
@@ -84,6 +117,9 @@ func (s *session) Closed(c *conn.Conn, err error) {
 }
 
 func run(ctx context.Context, r request, out io.Writer) error {
+	if err := checkURL(r.url); err != nil {
+		return err
+	}
 	done := make(chan error, 1)
 	proto := &lws.Protocol{
 		Name: "http-client",
@@ -104,11 +140,18 @@ func run(ctx context.Context, r request, out io.Writer) error {
 	o := lws.ConnectOptions{
 		URL:             r.url,
 		Method:          r.method,
+		Header:          r.header.Clone(),
 		TLSConfig:       r.tls,
 		ConnectionError: func(_ *lws.Client, err error) { done <- err },
 	}
 	if r.body != "" {
 		o.Body = strings.NewReader(r.body)
+		if o.Header.Get("Content-Type") == "" { // as curl -d does
+			if o.Header == nil {
+				o.Header = http.Header{}
+			}
+			o.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
 	}
 	if _, err = vh.Connect(o); err == nil {
 		select {

@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -65,7 +66,7 @@ func serveWith(ctx context.Context, config, confd, addr string, withMetrics bool
 	}
 	if addr != "" {
 		if err := cfg.ListenOn(addr); err != nil {
-			return err
+			return fmt.Errorf("-addr: %w", err)
 		}
 	}
 	ao := &lws.ApplyOptions{}
@@ -76,6 +77,9 @@ func serveWith(ctx context.Context, config, confd, addr string, withMetrics bool
 	}
 	c, err := lws.NewFromConfig(cfg, ao)
 	if err != nil {
+		if addr != "" && !errors.As(err, new(*lws.ConfigError)) {
+			err = fmt.Errorf("-addr: %w", err) // the address is the flag's, not the configuration's
+		}
 		return err
 	}
 	for _, v := range c.Vhosts() {

@@ -21,6 +21,7 @@ package main
 import (
 	"context"
 	"embed"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -98,7 +99,7 @@ func serveWith(ctx context.Context, addr, config, confd string, withMetrics bool
 	}
 	if addr != "" {
 		if err := cfg.ListenOn(addr); err != nil {
-			return err
+			return fmt.Errorf("-addr: %w", err)
 		}
 	}
 	site, err := fs.Sub(static, "static")
@@ -113,6 +114,9 @@ func serveWith(ctx context.Context, addr, config, confd string, withMetrics bool
 	}
 	c, err := lws.NewFromConfig(cfg, ao)
 	if err != nil {
+		if addr != "" && !errors.As(err, new(*lws.ConfigError)) {
+			err = fmt.Errorf("-addr: %w", err) // the address is the flag's, not the configuration's
+		}
 		return err
 	}
 	created, err := adoptFIFOs(c, fifos, out)

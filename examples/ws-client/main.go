@@ -19,6 +19,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -90,7 +91,23 @@ func (s *session) Closed(c *conn.Conn, err error) {
 	s.done <- err
 }
 
+// checkURL refuses up front a URL that is not ws:// or wss://: lws would
+// make an HTTP request of an http(s) URL, and this session sends messages.
+func checkURL(url string) error {
+	scheme, _, ok := strings.Cut(url, "://")
+	switch scheme = strings.ToLower(scheme); {
+	case ok && (scheme == "ws" || scheme == "wss"):
+		return nil
+	case ok && (scheme == "http" || scheme == "https"):
+		return fmt.Errorf("ws-client: -url must be ws:// or wss:// (got %s); for HTTP use http-client", url)
+	}
+	return fmt.Errorf("ws-client: -url must be ws:// or wss://, such as ws://127.0.0.1:7681 (got %q)", url)
+}
+
 func run(ctx context.Context, url string, n int, retry bool, out io.Writer) error {
+	if err := checkURL(url); err != nil {
+		return err
+	}
 	done := make(chan error, 1)
 	proto := &lws.Protocol{
 		Name: "lws-echo", // also the subprotocol offered

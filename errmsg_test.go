@@ -1,0 +1,110 @@
+package lws_test
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/golws/lws"
+	"github.com/golws/lws/internal/lwstest"
+)
+
+func TestConnectErrorTLSMessage(t *testing.T) {
+	tests := []struct {
+		name string
+		url  string
+		err  error
+		want string
+	}{
+		{"not TLS, https", "https://h:1/", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"},
+			"lws: connect https://h:1/: tls: first record does not look like a TLS handshake; the server does not speak TLS: use http://"},
+		{"not TLS, wss", "wss://h:1/", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"},
+			"lws: connect wss://h:1/: tls: first record does not look like a TLS handshake; the server does not speak TLS: use ws://"},
+		{"untrusted", "wss://h:1/", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}},
+			"lws: connect wss://h:1/: tls: failed to verify certificate: x509: certificate signed by unknown authority; the server's certificate is not trusted: add its CA to TLSConfig.RootCAs (or, for testing only, set InsecureSkipVerify)"},
+		{"alert", "wss://h:1/", errors.New("remote error: tls: handshake failure"),
+			"lws: connect wss://h:1/: tls: remote error: tls: handshake failure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &lws.ConnectError{URL: tt.url, Failure: lws.ConnectTLS, Err: tt.err}
+			if got := e.Error(); got != tt.want {
+				t.Fatalf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestListenOnErrors(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"9442", `lws: listen address "9442" has no host part: use :9442 (all interfaces) or 127.0.0.1:9442`},
+		{":99999", `lws: listen address ":99999": bad port "99999": want a number from 0 to 65535 (0 picks a free port)`},
+		{"a:b:c", `lws: listen address "a:b:c": too many colons in address: want host:port, such as :7681 or 127.0.0.1:7681`},
+		{"localhost", `lws: listen address "localhost": missing port in address: want host:port, such as :7681 or 127.0.0.1:7681`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			cfg := &lws.Config{}
+			if err := cfg.Parse("site.json", []byte(`{"vhosts": [{"name": "a", "port": 7681}]}`)); err != nil {
+				t.Fatal(err)
+			}
+			err := cfg.ListenOn(tt.addr)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("got  %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// A port in use: one "lws:", the address, what to do; the configuration's
+// line only when the configuration chose the address.
+func TestNewFromConfigPortInUse(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+
+	tests := []struct {
+		name     string
+		listenOn string
+		want     string
+	}{
+		{"from ListenOn", addr, `lws: vhost "a": listening on ` + addr + `: address already in use; stop the program using that port or choose another port`},
+		{"from the file", "", `site.json:1: vhosts[0]: lws: vhost "a": listening on 127.0.0.1:` + port + `: address already in use; stop the program using that port or choose another port`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := &lws.Config{}
+			if err := cfg.Parse("site.json", []byte(`{"vhosts": [{"name": "a", "interface": "127.0.0.1", "port": `+port+`}]}`)); err != nil {
+				t.Fatal(err)
+			}
+			if tt.listenOn != "" {
+				cfg.Vhosts[0].Port = 1 // the file's port, replaced
+				if err := cfg.ListenOn(tt.listenOn); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := lws.NewFromConfig(cfg, nil)
+			if err == nil {
+				lwstest.Run(t, c) // shut down at the end of the test
+				t.Fatal("no error")
+			}
+			if err.Error() != tt.want {
+				t.Fatalf("got  %v\nwant %s", err, tt.want)
+			}
+			if n := strings.Count(err.Error(), "lws:"); n != 1 {
+				t.Errorf("%d lws: prefixes", n)
+			}
+			var ce *lws.ConfigError
+			if errors.As(err, &ce) != (tt.listenOn == "") {
+				t.Errorf("ConfigError: %v, want %v", errors.As(err, &ce), tt.listenOn == "")
+			}
+		})
+	}
+}
