@@ -63,7 +63,7 @@ func (h *Client) dialWebSocket() (*conn.Conn, error) {
 		HTTPClient:           &http.Client{Transport: tr},
 		HTTPHeader:           header,
 		Subprotocols:         subprotocols,
-		CompressionMode:      compressionMode(comp.Mode),
+		CompressionMode:      comp.WebSocketMode(),
 		CompressionThreshold: comp.Threshold,
 	})
 	if err != nil {
@@ -84,15 +84,4 @@ func (h *Client) dialWebSocket() (*conn.Conn, error) {
 		Subprotocol: resp.Header.Get("Sec-WebSocket-Protocol"),
 	}
 	return h.start(&wsClient{t, h}, info, resp)
-}
-
-// compressionMode maps a mux.CompressionMode to coder/websocket's.
-func compressionMode(m mux.CompressionMode) websocket.CompressionMode {
-	switch m {
-	case mux.CompressionContextTakeover:
-		return websocket.CompressionContextTakeover
-	case mux.CompressionNoContextTakeover:
-		return websocket.CompressionNoContextTakeover
-	}
-	return websocket.CompressionDisabled
 }

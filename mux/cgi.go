@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // DefaultCGIMaxHeaderBytes bounds a CGI script's response headers when
@@ -222,7 +224,7 @@ func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, rc *http.Respons
 		http.Error(w, "bad CGI response header", http.StatusBadGateway)
 		return false
 	}
-	chunked := headerHasToken(http.Header(hdr), "Transfer-Encoding", "chunked")
+	chunked := httpguts.HeaderValuesContainsToken(http.Header(hdr).Values("Transfer-Encoding"), "chunked")
 	for _, k := range hopHeaders {
 		delete(hdr, k)
 	}

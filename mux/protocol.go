@@ -26,7 +26,9 @@ type Compression struct {
 	Threshold int
 }
 
-func (c Compression) mode() websocket.CompressionMode {
+// WebSocketMode is c's mode as coder/websocket names it, for its Accept
+// and Dial options.
+func (c Compression) WebSocketMode() websocket.CompressionMode {
 	switch c.Mode {
 	case CompressionContextTakeover:
 		return websocket.CompressionContextTakeover

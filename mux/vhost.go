@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/golws/lws/conn"
 )
 
@@ -121,19 +123,8 @@ func (v *Vhost) upgradeFailed(protocol, reason string, err error) {
 
 // IsWebSocketUpgrade reports whether r asks for a WebSocket upgrade.
 func IsWebSocketUpgrade(r *http.Request) bool {
-	return headerHasToken(r.Header, "Connection", "upgrade") &&
-		headerHasToken(r.Header, "Upgrade", "websocket")
-}
-
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
+	return httpguts.HeaderValuesContainsToken(r.Header.Values("Connection"), "upgrade") &&
+		httpguts.HeaderValuesContainsToken(r.Header.Values("Upgrade"), "websocket")
 }
 
 // Protocol returns the vhost's protocol named name, or nil.
@@ -209,7 +200,7 @@ func (v *Vhost) upgrade(w http.ResponseWriter, r *http.Request) {
 	opts := &websocket.AcceptOptions{
 		OriginPatterns:       v.OriginPatterns,
 		InsecureSkipVerify:   v.AllowAnyOrigin,
-		CompressionMode:      settings.Compression.mode(),
+		CompressionMode:      settings.Compression.WebSocketMode(),
 		CompressionThreshold: settings.Compression.Threshold,
 	}
 	if offered {
