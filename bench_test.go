@@ -27,24 +27,7 @@ import (
 // bareEcho is the baseline: coder/websocket on its own, one handler
 // goroutine per connection reading and writing whole messages.
 func bareEcho() *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.CloseNow()
-		c.SetReadLimit(-1)
-		ctx := context.Background()
-		for {
-			typ, b, err := c.Read(ctx)
-			if err != nil {
-				return
-			}
-			if err := c.Write(ctx, typ, b); err != nil {
-				return
-			}
-		}
-	}))
+	return httptest.NewServer(http.HandlerFunc(lwstest.BareEcho))
 }
 
 // golwsEcho serves the echo plugin through a Context; stop ends it.

@@ -1,5 +1,5 @@
 // Command bareecho is the baseline of `make bench-c`: a WebSocket echo
-// server on bare coder/websocket, as in bench_test.go, with one handler
+// server on bare coder/websocket, lwstest.BareEcho, as in bench_test.go: with one handler
 // goroutine per connection reading each whole message and writing it back.
 // Like golws's servers it takes -addr and prints "listening on URL".
 package main
@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/golws/lws/internal/lwstest"
 )
 
 func main() {
@@ -28,7 +28,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(echo), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: http.HandlerFunc(lwstest.BareEcho), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		srv.Close()
@@ -36,25 +36,5 @@ func main() {
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	if err := srv.Serve(ln); err != http.ErrServerClosed {
 		log.Fatal(err)
-	}
-}
-
-// echo accepts any subprotocol-less WebSocket and echoes its messages.
-func echo(w http.ResponseWriter, r *http.Request) {
-	c, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer c.CloseNow()
-	c.SetReadLimit(-1)
-	ctx := context.Background()
-	for {
-		typ, b, err := c.Read(ctx)
-		if err != nil {
-			return
-		}
-		if err := c.Write(ctx, typ, b); err != nil {
-			return
-		}
 	}
 }
