@@ -24,7 +24,8 @@ var lastID atomic.Uint64
 // only inside the Session's Writeable callback.
 type Conn struct {
 	t      Transport
-	sender Sender // t, when it can send without waiting; else nil
+	sender Sender      // t, when it can send without waiting; else nil
+	ready  ReadyReader // t, when it can tell that input is waiting; else nil
 	sess   Session
 	info   *Info
 	id     uint64
@@ -107,6 +108,7 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		own:        make(chan struct{}, 1),
 	}
 	c.sender, _ = t.(Sender)
+	c.ready, _ = t.(ReadyReader)
 	if c.cfg.set != nil && !c.cfg.set.add(c) {
 		t.Abort()
 		return nil, ErrClosed

@@ -69,7 +69,7 @@ type deflater struct {
 // returns the bytes to send, valid until the next call.
 func (d *deflater) compress(p []byte, final bool) ([]byte, error) {
 	if d.fw == nil {
-		if fw, ok := flateWriters.Get().(*flate.Writer); ok && d.noContext {
+		if fw, ok := d.pooled(); ok {
 			fw.Reset(&d.out)
 			d.fw = fw
 		} else {
@@ -100,13 +100,14 @@ func (d *deflater) compress(p []byte, final bool) ([]byte, error) {
 	return b, nil
 }
 
-// release gives a pooled writer back when the connection ends.
-func (d *deflater) release() {
-	if d.fw != nil && d.noContext {
-		flateWriters.Put(d.fw)
+// pooled takes a writer from the pool, for messages compressed without
+// context takeover only: with it, a writer lives as long as its connection.
+func (d *deflater) pooled() (*flate.Writer, bool) {
+	if !d.noContext {
+		return nil, false
 	}
-	d.fw = nil
-	d.out = bytes.Buffer{}
+	fw, ok := flateWriters.Get().(*flate.Writer)
+	return fw, ok
 }
 
 // inflater decompresses the messages one side receives. Its source is the

@@ -31,8 +31,8 @@ func DialWebSocket(ctx context.Context, url string, opts *websocket.DialOptions)
 			base = client.Transport
 		}
 	}
-	cap := &captureTransport{base: base}
-	client.Transport = cap
+	ct := &captureTransport{base: base}
+	client.Transport = ct
 	o.HTTPClient = client
 
 	ws, resp, err := websocket.Dial(ctx, url, &o)
@@ -40,9 +40,9 @@ func DialWebSocket(ctx context.Context, url string, opts *websocket.DialOptions)
 		return nil, resp, err
 	}
 	runtime.SetFinalizer(ws, nil) // the connection is the transport's now
-	cap.mu.Lock()
-	body, nc := cap.body, cap.nc
-	cap.mu.Unlock()
+	ct.mu.Lock()
+	body, nc := ct.body, ct.nc
+	ct.mu.Unlock()
 	if body == nil || nc == nil {
 		ws.CloseNow()
 		return nil, resp, errors.New("conn: the handshake's connection could not be taken over")

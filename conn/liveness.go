@@ -17,13 +17,9 @@ import (
 
 // ping runs on a timer goroutine: it sends a ping and arms the pong check.
 func (c *Conn) ping() {
-	c.mu.Lock()
-	if c.ending {
-		c.mu.Unlock()
+	if !c.pingRun() {
 		return
 	}
-	c.pings.Add(1)
-	c.mu.Unlock()
 	defer c.pings.Done()
 
 	p := c.t.(Pinger)
@@ -50,15 +46,13 @@ func (c *Conn) ping() {
 // checkPong runs PongTimeout after a ping: it closes a peer not heard since
 // and otherwise schedules the next ping.
 func (c *Conn) checkPong() {
-	c.mu.Lock()
-	if c.ending {
-		c.mu.Unlock()
+	if !c.pingRun() {
 		return
 	}
-	c.pings.Add(1)
+	defer c.pings.Done()
+	c.mu.Lock()
 	heard := c.pingHeard
 	c.mu.Unlock()
-	defer c.pings.Done()
 
 	if !c.alive(heard) {
 		c.abort(ErrPongTimeout)
@@ -69,6 +63,18 @@ func (c *Conn) checkPong() {
 		c.pingTimer.Reset(max(c.cfg.pingInterval-c.cfg.pongTimeout, 0))
 	}
 	c.mu.Unlock()
+}
+
+// pingRun lets a ping timer's callback run unless the connection is
+// ending; teardown waits for the callbacks it let run (pings.Done).
+func (c *Conn) pingRun() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ending {
+		return false
+	}
+	c.pings.Add(1)
+	return true
 }
 
 // alive reports whether the peer has shown life since the transport had

@@ -92,7 +92,6 @@ const turnBudget = 64 << 10
 // It returns a callback's error, or the transport's if a read in the turn
 // failed. The caller holds own.
 func (c *Conn) receiveTurn(in Chunk) (err, readErr error) {
-	ready, _ := c.t.(ReadyReader)
 	for n := 0; ; {
 		if err := c.tooBig(in); err != nil {
 			return err, nil
@@ -108,7 +107,7 @@ func (c *Conn) receiveTurn(in Chunk) (err, readErr error) {
 			putBuffer(c.buf)
 			c.buf = nil
 		}
-		if ready == nil || n >= max(turnBudget, c.cfg.rxSize) || !c.rx.IsOpen() || !ready.ReadReady() {
+		if c.ready == nil || n >= max(turnBudget, c.cfg.rxSize) || !c.rx.IsOpen() || !c.ready.ReadReady() {
 			return nil, nil
 		}
 		if in, readErr = c.t.ReadChunk(c.getRx); readErr != nil {
