@@ -130,9 +130,16 @@ func NewCGI(mountPath, script string, o *CGIOptions) (*CGI, error) {
 
 // ServeHTTP runs the script for r.
 func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if sw, ok := w.(*stallWriter); ok {
-		sw.d = h.o.WriteStallTimeout // the mount's own bound takes the vhost's place
+	// Every write to the client is bounded by the write stall timeout: the
+	// vhost's stall writer, or one of the mount's own when served alone;
+	// the mount's timeout takes the vhost's place.
+	sw, ok := w.(*stallWriter)
+	if !ok {
+		sw = newStallWriter(w, 0)
+		defer sw.done()
+		w = sw
 	}
+	sw.d = h.o.WriteStallTimeout
 	if r.ContentLength < 0 {
 		// CGI hands the body over with CONTENT_LENGTH; one of unknown
 		// length (chunked, or HTTP/2 without content-length) cannot be.
@@ -176,9 +183,6 @@ func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	abort := h.relay(ctx, w, rc, stdout)
 	if abort {
 		cancel() // kill the script before waiting for it
-	} else if h.o.WriteStallTimeout > 0 {
-		// The connection may serve further requests: no stale deadline.
-		_ = rc.SetWriteDeadline(time.Time{})
 	}
 	if err := cmd.Wait(); err != nil && ctx.Err() == nil {
 		h.log.Info("cgi: script ended", "err", err)
@@ -191,17 +195,11 @@ func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// relay copies the script's response to w, flushing every piece, each
-// write bounded by the write stall timeout. It reports whether the response
-// must be aborted because it was sent only in part.
+// relay copies the script's response to w (a stall writer: each write and
+// flush is bounded by the write stall timeout), flushing every piece. It
+// reports whether the response must be aborted because it was sent only in
+// part.
 func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, rc *http.ResponseController, stdout io.Reader) (abort bool) {
-	stall := func() {
-		if h.o.WriteStallTimeout > 0 {
-			// Unsupported by w: nothing to do but write without a limit.
-			_ = rc.SetWriteDeadline(time.Now().Add(h.o.WriteStallTimeout))
-		}
-	}
-	stall()
 	lim := &headerLimit{r: stdout, n: h.o.MaxHeaderBytes}
 	br := bufio.NewReaderSize(lim, 4096)
 	hdr, err := textproto.NewReader(br).ReadMIMEHeader()
@@ -250,7 +248,6 @@ func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, rc *http.Respons
 	for {
 		n, rerr := br.Read(buf)
 		if n > 0 {
-			stall()
 			if _, err := body.Write(buf[:n]); err != nil {
 				if errors.Is(err, ErrChunked) {
 					h.log.Info("cgi: bad chunked output", "err", err)
@@ -259,7 +256,6 @@ func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, rc *http.Respons
 				}
 				return true
 			}
-			stall()
 			if err := rc.Flush(); err != nil {
 				return true // the client went away, or stopped reading
 			}

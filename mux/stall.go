@@ -86,11 +86,15 @@ func (w *stallWriter) ReadFrom(r io.Reader) (int64, error) {
 	return total, nil
 }
 
-// Flush sends what is buffered, within the deadline.
-func (w *stallWriter) Flush() {
+// FlushError sends what is buffered, within the deadline, and says whether
+// it could (http.ResponseController.Flush uses it).
+func (w *stallWriter) FlushError() error {
 	w.arm()
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
+
+// Flush is FlushError for http.Flusher users.
+func (w *stallWriter) Flush() { _ = w.FlushError() }
 
 // Unwrap gives http.ResponseController the wrapped writer.
 func (w *stallWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
