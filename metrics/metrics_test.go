@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -183,8 +184,7 @@ func TestMetricsFollowConnections(t *testing.T) {
 	}
 
 	conns := []string{"vhost", "localhost", "protocol", "echo"}
-	fams := scrape(t, v)
-	for _, c := range []struct {
+	wants := []struct {
 		name   string
 		labels []string
 		want   float64
@@ -199,10 +199,28 @@ func TestMetricsFollowConnections(t *testing.T) {
 		{"lws_http_responses_total", []string{"vhost", "localhost", "mount", "/", "code", "404"}, 1},
 		{"lws_http_request_duration_seconds", []string{"vhost", "localhost", "mount", "/"}, 2},
 		{"lws_websocket_handshake_failures_total", []string{"vhost", "localhost", "reason", mux.UpgradeNoProtocol}, 1},
-	} {
-		if got := value(fams, c.name, c.labels...); got != c.want {
-			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+	}
+	// The server records after it has answered (the client may see an
+	// echo or a response first): scrape until every value is there.
+	var fams map[string]*dto.MetricFamily
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		fams = scrape(t, v)
+		var wrong []string
+		for _, c := range wants {
+			if got := value(fams, c.name, c.labels...); got != c.want {
+				wrong = append(wrong, fmt.Sprintf("%s%v = %v, want %v", c.name, c.labels, got, c.want))
+			}
 		}
+		if len(wrong) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			for _, w := range wrong {
+				t.Error(w)
+			}
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
 	}
 	// Each echo turned rx off until its answer went out.
 	if got := value(fams, "lws_rx_off_seconds", conns...); got < 6 {

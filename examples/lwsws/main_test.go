@@ -58,13 +58,22 @@ func TestMetricsEndpoint(t *testing.T) {
 	if resp, err := http.Get(url + "/"); err == nil {
 		resp.Body.Close()
 	}
-	resp, err := http.Get(url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `lws_http_responses_total{code="200",mount="/"`) {
-		t.Fatalf("GET /metrics: %s\n%.2000s", resp.Status, b)
+	// The server records after it has answered: poll until the scrape shows it.
+	var status, body string
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		status, body = resp.Status, string(b)
+		if resp.StatusCode == 200 && strings.Contains(body, `lws_http_responses_total{code="200",mount="/"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /metrics: %s\n%.2000s", status, body)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
 	}
 }
