@@ -109,13 +109,13 @@ func (v *Vhost) ListenUDP(addr, protocol string) (*conn.Conn, error) {
 // ownership of ln and closes it when Run shuts down, on a permanent accept
 // error (logged), or at once if the protocol is unknown or Run has ended.
 // Its connections are the application's: Options.MaxConns and
-// MaxConnsPerIP count only the Context's own listeners.
+// MaxConnsPerIP count only the Server's own listeners.
 func (v *Vhost) AdoptListener(ln net.Listener, protocol string) error {
 	if _, err := v.protocolFor(protocol); err != nil {
 		ln.Close()
 		return err
 	}
-	err := v.ctx.tasks.Go(func(ctx context.Context) { v.acceptRaw(ctx, ln, protocol) })
+	err := v.srv.tasks.Go(func(ctx context.Context) { v.acceptRaw(ctx, ln, protocol) })
 	if err != nil {
 		ln.Close()
 	}

@@ -68,9 +68,9 @@ func rawEchoProtocol(name, greeting string, sessions *atomic.Int32) *lws.Protoco
 	}
 }
 
-// rawVhost makes a Context with one vhost (no listener) speaking a raw
+// rawVhost makes a Server with one vhost (no listener) speaking a raw
 // echo protocol "raw-echo".
-func rawVhost(t *testing.T, o lws.VhostOptions) (*lws.Context, *lws.Vhost) {
+func rawVhost(t *testing.T, o lws.VhostOptions) (*lws.Server, *lws.Vhost) {
 	t.Helper()
 	c := lws.New(lwstest.Quiet())
 	if o.Protocols == nil {

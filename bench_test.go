@@ -30,7 +30,7 @@ func bareEcho() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(lwstest.BareEcho))
 }
 
-// golwsEcho serves the echo plugin through a Context; stop ends it.
+// golwsEcho serves the echo plugin through a Server; stop ends it.
 func golwsEcho(tb testing.TB) (url string, stop func()) {
 	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{echo.Protocol}})

@@ -110,7 +110,7 @@ type Client struct {
 
 var lastClientID atomic.Uint64
 
-// ErrShutdown is returned by Connect on a vhost whose Context is shutting
+// ErrShutdown is returned by Connect on a vhost whose Server is shutting
 // down.
 var ErrShutdown = fmt.Errorf("lws: shutting down: %w", conn.ErrClosed)
 
@@ -123,8 +123,8 @@ var ErrShutdown = fmt.Errorf("lws: shutting down: %w", conn.ErrClosed)
 // shutdown reach it. On failure ConnectionError is called with a
 // *ConnectError. Errors in the options are returned by Connect itself.
 //
-// Connect works whether or not the Context runs; the end of Run (or
-// Context.Shutdown) cancels pending attempts, closes client connections
+// Connect works whether or not the Server runs; the end of Run (or
+// Server.Shutdown) cancels pending attempts, closes client connections
 // and the idle connections kept for HTTP keep-alive, and waits for them.
 func (v *Vhost) Connect(o ConnectOptions) (*Client, error) {
 	u, err := url.Parse(o.URL)

@@ -32,7 +32,7 @@ const (
 	// ConnectTimeout: the attempt took longer than ConnectOptions.Timeout.
 	ConnectTimeout
 	// ConnectCanceled: the attempt was abandoned by Client.Close or by the
-	// Context's shutdown.
+	// Server's shutdown.
 	ConnectCanceled
 )
 

@@ -69,10 +69,10 @@ func (r *recorder) Closed(c *conn.Conn, err error) {
 	r.ev <- event{kind: "closed", err: err, c: c}
 }
 
-// clientSide is a Context with one vhost (no listener) whose protocol
+// clientSide is a Server with one vhost (no listener) whose protocol
 // "client" makes recorders; every session shares ev and send.
 type clientSide struct {
-	ctx   *lws.Context
+	ctx   *lws.Server
 	vh    *lws.Vhost
 	ev    chan event
 	send  chan []byte

@@ -30,7 +30,7 @@ func newRetryEvents() *retryEvents {
 	return &retryEvents{established: make(chan *conn.Conn, 16), closed: make(chan error, 16), retries: make(chan error, 64)}
 }
 
-// clientVhost makes a client-side Context whose protocol reports to ev.
+// clientVhost makes a client-side Server whose protocol reports to ev.
 func (ev *retryEvents) clientVhost(t *testing.T, pingInterval time.Duration) *lws.Vhost {
 	t.Helper()
 	c := lws.New(lwstest.Quiet())

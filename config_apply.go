@@ -23,7 +23,7 @@ type ApplyOptions struct {
 	FS map[string]fops.FS
 	// LogOutput receives the log. Nil means stderr.
 	LogOutput *os.File
-	// Observer, if set, instruments the Context (Options.Observer), such
+	// Observer, if set, instruments the Server (Options.Observer), such
 	// as package metrics's Metrics.
 	Observer Observer
 	// Mounts are added to every vhost, after its configured mounts: a
@@ -31,13 +31,13 @@ type ApplyOptions struct {
 	Mounts []mux.Mount
 }
 
-// NewFromConfig builds a Context from a Config: its global settings, and
+// NewFromConfig builds a Server from a Config: its global settings, and
 // every vhost with its listener, TLS, mounts, raw fallback and protocols
 // (which must be registered plugins). Mistakes found now (an unknown
 // protocol, a mount directory that does not exist, a bad certificate) are
 // *ConfigErrors naming the file, line and key; failing to bind an address
 // that Config.ListenOn set is not, as the file did not choose it.
-func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Context, error) {
+func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Server, error) {
 	if ao == nil {
 		ao = &ApplyOptions{}
 	}
@@ -77,9 +77,9 @@ func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Context, error) {
 	return c, nil
 }
 
-// discard undoes the vhosts made so far of a Context that will never run:
+// discard undoes the vhosts made so far of a Server that will never run:
 // their listeners close and their protocols' Destroy runs.
-func (c *Context) discard() {
+func (c *Server) discard() {
 	c.mu.Lock()
 	c.running = true // nothing more may be added
 	listeners := c.listeners

@@ -124,7 +124,7 @@ func TestNewFromConfigErrors(t *testing.T) {
 
 // TestNewFromConfigFailureClosesListeners makes a configuration whose
 // first vhost opens a listener and whose second fails: NewFromConfig
-// returns no Context, so the first vhost's port must be free again.
+// returns no Server, so the first vhost's port must be free again.
 func TestNewFromConfigFailureClosesListeners(t *testing.T) {
 	tests := []struct{ name, second string }{
 		{"unknown plugin", `"ws-protocols": [{"no-such-protocol": {}}]`},

@@ -48,7 +48,7 @@ func (v *Vhost) DialRaw(ctx context.Context, address, protocol string) error {
 	if err != nil {
 		return err
 	}
-	return v.ctx.tasks.Go(func(runCtx context.Context) {
+	return v.srv.tasks.Go(func(runCtx context.Context) {
 		if err := v.dialRaw(ctx, runCtx, address, protocol); err != nil {
 			vp.connectError(&DialError{Protocol: protocol, Address: address, Err: err})
 		}

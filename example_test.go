@@ -42,7 +42,7 @@ func exampleEcho(url, proto string) string {
 }
 
 // exampleRun runs c until the returned stop is called; stop waits for Run.
-func exampleRun(c *lws.Context) (stop func()) {
+func exampleRun(c *lws.Server) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
@@ -54,7 +54,7 @@ func exampleRun(c *lws.Context) (stop func()) {
 	}
 }
 
-// A Context with one vhost serving the echo plugin on a port of its own.
+// A Server with one vhost serving the echo plugin on a port of its own.
 func ExampleNew() {
 	c := lws.New(quiet) // lws.New(nil): defaults, notices logged to stderr
 	v, err := c.NewVhost(lws.VhostOptions{
@@ -169,7 +169,7 @@ func ExampleVhost_Connect() {
 	// Output: hello
 }
 
-// A Context made from lwsws's JSON configuration: a vhost file in a directory.
+// A Server made from lwsws's JSON configuration: a vhost file in a directory.
 func ExampleNewFromConfig() {
 	dir, err := os.MkdirTemp("", "golws-example")
 	if err != nil {
@@ -253,7 +253,7 @@ func ExampleCallbackMount() {
 }
 
 // golws mounted into a net/http server of one's own, next to other routes.
-func ExampleContext_Handler() {
+func ExampleServer_Handler() {
 	c := lws.New(quiet)
 	// A vhost without Listen: golws opens no socket of its own.
 	if _, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{echo.Protocol}}); err != nil {

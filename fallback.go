@@ -20,7 +20,7 @@ const DefaultRawFallbackTimeout = raw.DefaultSniffTimeout
 // with the bytes already read as its first input. HTTP and WebSocket keep
 // working on the same port. As in lws, the first bytes decide, however
 // late they come; a connection that sends nothing is closed after the
-// Context's ReadHeaderTimeout, like an HTTP connection that sends no
+// Server's ReadHeaderTimeout, like an HTTP connection that sends no
 // request. See raw.Fallback.
 type RawFallback struct {
 	// Protocol names the vhost protocol that raw connections are bound to;
@@ -44,7 +44,7 @@ type rawFallback struct {
 
 // checkRawFallback validates o.RawFallback for v before v is attached to
 // a listener. The caller holds c.mu.
-func (c *Context) checkRawFallback(v *Vhost, o VhostOptions) error {
+func (c *Server) checkRawFallback(v *Vhost, o VhostOptions) error {
 	rf := o.RawFallback
 	if rf == nil {
 		return nil
@@ -87,5 +87,5 @@ func (l *listener) serveListener(ln net.Listener) net.Listener {
 		if _, err := f.vhost.adoptConn(nc, first, f.opts.Protocol); err != nil {
 			f.vhost.Logger().Info("raw fallback connection refused", "peer", nc.RemoteAddr().String(), "err", err)
 		}
-	}, &raw.FallbackOptions{Timeout: f.opts.Timeout, IdleTimeout: f.vhost.ctx.opts.ReadHeaderTimeout})
+	}, &raw.FallbackOptions{Timeout: f.opts.Timeout, IdleTimeout: f.vhost.srv.opts.ReadHeaderTimeout})
 }

@@ -113,7 +113,7 @@ func TestRawFallbackSilenceOptIn(t *testing.T) {
 }
 
 // TestRawFallbackSilentConnectionIdles: without a silence rule, a
-// connection that never says anything is closed after the Context's
+// connection that never says anything is closed after the Server's
 // ReadHeaderTimeout (the listener's idle limit), not handed to raw.
 func TestRawFallbackSilentConnectionIdles(t *testing.T) {
 	var sessions atomic.Int32

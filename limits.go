@@ -34,7 +34,7 @@ func DefaultMaxConns() int {
 	return int(n) - FDReserve
 }
 
-// limits are the Context-wide connection and request limits (lws's
+// limits are the Server-wide connection and request limits (lws's
 // max-fds and peer limits), shared by all its listeners.
 //
 // Concurrency: all fields after mu are guarded by it.

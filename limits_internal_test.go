@@ -89,7 +89,7 @@ func TestMaxRequestsPerIPWaits(t *testing.T) {
 	}
 }
 
-func runCtx(t *testing.T, c *Context) {
+func runCtx(t *testing.T, c *Server) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

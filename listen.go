@@ -197,7 +197,7 @@ func listenerOptionsAgree(joiner, opener *ListenerOptions) bool {
 // server makes the http.Server of l: protocols (HTTP/1.1, h2 over TLS, h2c),
 // HTTP/2 settings, header limits, the keep-alive timeout, and the per-IP
 // request limit.
-func (l *listener) server(c *Context) *http.Server {
+func (l *listener) server(c *Server) *http.Server {
 	o := l.opts
 	if o == nil {
 		o = &ListenerOptions{}
@@ -252,7 +252,7 @@ func (l *listener) join(v *Vhost, o VhostOptions) error {
 }
 
 // wrap stacks the connection limits and the TLS handshake on l's socket.
-func (c *Context) wrap(l *listener) net.Listener {
+func (c *Server) wrap(l *listener) net.Listener {
 	var ln net.Listener = l.ln
 	if c.limits.max > 0 || c.limits.perIP > 0 {
 		ln = &limitListener{Listener: ln, lim: c.limits, refuse: func(nc net.Conn, why string) {

@@ -1,25 +1,25 @@
 // Package lws is golws: the programming model of libwebsockets in Go.
 //
-// A Context holds vhosts; a vhost speaks WebSocket protocols (and serves
+// A Server holds vhosts; a vhost speaks WebSocket protocols (and serves
 // HTTP); each connection runs in the engine of package conn, where the
 // receiver is the boss: a Session writes only from its Writeable callback,
 // requested with RequestWritable, and turns rx off when it cannot keep up, so
 // TCP backpressure reaches the peer and nothing buffers without bound.
 //
-//	ctx := lws.New(nil)
-//	vh, err := ctx.NewVhost(lws.VhostOptions{
+//	srv := lws.New(nil)
+//	vh, err := srv.NewVhost(lws.VhostOptions{
 //		Listen:    "127.0.0.1:7681",
 //		Protocols: []*lws.Protocol{echoProtocol},
 //	})
 //	...
-//	err = ctx.Run(signalContext) // serves until the context ends
+//	err = srv.Run(signalContext) // serves until the context ends
 //
-// A Vhost is also an http.Handler, and Context.Handler routes by Host, so
+// A Vhost is also an http.Handler, and Server.Handler routes by Host, so
 // either mounts into an existing net/http server.
 //
 // # Concurrency
 //
-// Every method of Context, Vhost and VhostProtocol is safe from any
+// Every method of Server, Vhost and VhostProtocol is safe from any
 // goroutine, including Wake and RequestWritableAll, which never block.
 //
 // # Cancellation
@@ -51,7 +51,7 @@ import (
 // after its context is done, when Options leaves ShutdownTimeout zero.
 const DefaultShutdownTimeout = 10 * time.Second
 
-// Options configure a Context. A nil *Options means all defaults.
+// Options configure a Server. A nil *Options means all defaults.
 type Options struct {
 	// Logger receives the framework's log. Nil means a text logger on
 	// stderr at LevelNotice (see NewLogger).
@@ -59,14 +59,14 @@ type Options struct {
 	// ShutdownTimeout bounds the wait for connections at shutdown; past it
 	// they are cut off. Zero means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
-	// ReadHeaderTimeout bounds reading a request's headers on the Context's
+	// ReadHeaderTimeout bounds reading a request's headers on the Server's
 	// listeners, and a TLS handshake. A client that trickles its headers
 	// (slowloris) is cut off when it runs out. Zero means 10 s.
 	ReadHeaderTimeout time.Duration
 	// MaxHeaderBytes bounds the size of a request's headers; a larger
 	// request gets 431. Zero means net/http's 1 MB.
 	MaxHeaderBytes int
-	// MaxConns bounds the connections open on all the Context's listeners
+	// MaxConns bounds the connections open on all the Server's listeners
 	// at once. A connection over the limit is accepted and closed at once
 	// (the client sees the connection end before any byte); connections
 	// already open are unharmed. Zero means DefaultMaxConns (the
@@ -86,7 +86,7 @@ type Options struct {
 	Observer Observer
 }
 
-// Errors of Context and Vhost set-up.
+// Errors of Server and Vhost set-up.
 var (
 	// ErrRunning is returned when something that must precede Run is done
 	// after Run has started, or when Run is called twice.
@@ -96,9 +96,9 @@ var (
 	ErrDuplicateVhost = errors.New("lws: duplicate vhost")
 )
 
-// Context is a golws server: its vhosts, their listeners and protocols, and
+// Server is a golws server: its vhosts, their listeners and protocols, and
 // the lifetime of all their connections. Make one with New.
-type Context struct {
+type Server struct {
 	log  *slog.Logger
 	opts Options
 	wake flow.Signal
@@ -129,9 +129,9 @@ type listener struct {
 	fallback *rawFallback
 }
 
-// New returns a Context with no vhosts.
-func New(opts *Options) *Context {
-	c := &Context{wake: flow.NewSignal()}
+// New returns a Server with no vhosts.
+func New(opts *Options) *Server {
+	c := &Server{wake: flow.NewSignal()}
 	if opts != nil {
 		c.opts = *opts
 	}
@@ -149,18 +149,18 @@ func New(opts *Options) *Context {
 	return c
 }
 
-// Logger returns the Context's logger.
-func (c *Context) Logger() *slog.Logger { return c.log }
+// Logger returns the Server's logger.
+func (c *Server) Logger() *slog.Logger { return c.log }
 
-// Vhosts returns the Context's vhosts in the order they were made.
-func (c *Context) Vhosts() []*Vhost {
+// Vhosts returns the Server's vhosts in the order they were made.
+func (c *Server) Vhosts() []*Vhost {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]*Vhost(nil), c.vhosts...)
 }
 
 // Vhost returns the vhost named name, or nil.
-func (c *Context) Vhost(name string) *Vhost {
+func (c *Server) Vhost(name string) *Vhost {
 	for _, v := range c.Vhosts() {
 		if v.name == name {
 			return v
@@ -169,10 +169,10 @@ func (c *Context) Vhost(name string) *Vhost {
 	return nil
 }
 
-// Handler routes requests to the Context's vhosts by Host header, for
+// Handler routes requests to the Server's vhosts by Host header, for
 // mounting into a server of one's own: exact name, then parent domain, then
 // the first vhost.
-func (c *Context) Handler() http.Handler {
+func (c *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		hs := make(mux.Hosts, len(c.vhosts))
@@ -185,13 +185,13 @@ func (c *Context) Handler() http.Handler {
 }
 
 // Wake calls the Wake callback of every protocol on every vhost, one at a
-// time, from the Context's own goroutine (lws_cancel_service and
+// time, from the Server's own goroutine (lws_cancel_service and
 // LWS_CALLBACK_EVENT_WAIT_CANCELLED). It is cheap, never blocks and is safe
 // from any goroutine; wakes made before the callbacks run coalesce into one
 // round. Wakes are delivered while Run runs.
-func (c *Context) Wake() { c.wake.Notify() }
+func (c *Server) Wake() { c.wake.Notify() }
 
-func (c *Context) deliverWakes(ctx context.Context) error {
+func (c *Server) deliverWakes(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -210,7 +210,7 @@ func (c *Context) deliverWakes(ctx context.Context) error {
 
 // RequestWritableAll asks for a Writeable callback on every connection of
 // the protocol named name, on every vhost. It never blocks.
-func (c *Context) RequestWritableAll(name string) {
+func (c *Server) RequestWritableAll(name string) {
 	for _, v := range c.Vhosts() {
 		if vp := v.Protocol(name); vp != nil {
 			vp.RequestWritableAll()
@@ -223,7 +223,7 @@ func (c *Context) RequestWritableAll(name string) {
 // shutdown timeout, past which the connections left are cut off) for every
 // connection's goroutines to end and then runs each protocol's Destroy. It returns nil after a shutdown caused by ctx, or
 // the error that stopped a listener.
-func (c *Context) Run(ctx context.Context) error {
+func (c *Server) Run(ctx context.Context) error {
 	c.mu.Lock()
 	if c.running {
 		c.mu.Unlock()
@@ -260,7 +260,7 @@ func (c *Context) Run(ctx context.Context) error {
 
 // shutdown closes the listeners and every connection, bounded by the
 // shutdown timeout.
-func (c *Context) shutdown(listeners []*listener) {
+func (c *Server) shutdown(listeners []*listener) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.ShutdownTimeout)
 	defer cancel()
 	c.log.Log(ctx, LevelNotice, "shutting down")
@@ -287,7 +287,7 @@ func (c *Context) shutdown(listeners []*listener) {
 
 // abortAll cuts every connection of every vhost off at once, without a
 // closing handshake.
-func (c *Context) abortAll() {
+func (c *Server) abortAll() {
 	for _, v := range c.Vhosts() {
 		for _, vp := range v.protocols {
 			vp.conns.Each((*conn.Conn).Abort)
@@ -300,7 +300,7 @@ func (c *Context) abortAll() {
 // ends. Run calls it; a program that mounts Handler into a server of its own
 // calls it when that server shuts down (http.Server does not track the
 // connections it hands over).
-func (c *Context) Shutdown(ctx context.Context) error {
+func (c *Server) Shutdown(ctx context.Context) error {
 	vhosts := c.Vhosts()
 	for _, v := range vhosts {
 		v.clients.stop() // pending client attempts give up
@@ -322,7 +322,7 @@ func (c *Context) Shutdown(ctx context.Context) error {
 }
 
 // destroy runs every protocol's Destroy once its connections have ended.
-func (c *Context) destroy() {
+func (c *Server) destroy() {
 	for _, v := range c.Vhosts() {
 		v.destroy(v.protocols)
 	}

@@ -5,7 +5,7 @@ import (
 	"github.com/golws/lws/mux"
 )
 
-// Observer instruments a Context or a vhost (Options.Observer,
+// Observer instruments a Server or a vhost (Options.Observer,
 // VhostOptions.Observer): package github.com/golws/lws/metrics implements
 // it with Prometheus metrics. The core has no dependency on any metrics
 // library.

@@ -28,7 +28,7 @@ type Protocol struct {
 	// Destroy, if set, runs once per vhost after Run has ended every
 	// connection (LWS_CALLBACK_PROTOCOL_DESTROY).
 	Destroy func(vp *VhostProtocol)
-	// Wake, if set, runs on Context.Wake, serialized with every other Wake
+	// Wake, if set, runs on Server.Wake, serialized with every other Wake
 	// callback (LWS_CALLBACK_EVENT_WAIT_CANCELLED).
 	Wake func(vp *VhostProtocol)
 	// RxBufferSize bounds each received chunk. Zero means

@@ -11,7 +11,7 @@ import (
 	"github.com/golws/lws/internal/lwstest"
 )
 
-// TestRunEdgeCases runs Contexts in odd states: no vhosts, a context ended
+// TestRunEdgeCases runs Servers in odd states: no vhosts, a context ended
 // before Run, a second Run. Each Run must return by itself, release its
 // port and leave nothing running (goleak checks the last).
 func TestRunEdgeCases(t *testing.T) {

@@ -39,7 +39,7 @@ func (s *lineEcho) Writeable(c *conn.Conn) error {
 }
 
 // connsCounted is the number of connections the limits count.
-func (c *Context) connsCounted() int {
+func (c *Server) connsCounted() int {
 	c.limits.mu.Lock()
 	defer c.limits.mu.Unlock()
 	return c.limits.total

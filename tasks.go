@@ -7,7 +7,7 @@ import (
 )
 
 // ErrStopped is returned when something that needs Run is asked of a
-// Context whose Run has ended.
+// Server whose Run has ended.
 var ErrStopped = errors.New("lws: context has stopped")
 
 // tasks runs goroutines that live as long as Run: accept loops of adopted

@@ -21,7 +21,7 @@ type VhostOptions struct {
 	// ":0". Vhosts with the same Listen share one listener, where the first
 	// is the default; port 0 always opens a listener of its own, which later
 	// vhosts join by its actual address (Vhost.Addr). Empty means no
-	// listener: serve the vhost through Context.Handler or as an
+	// listener: serve the vhost through Server.Handler or as an
 	// http.Handler.
 	Listen string
 	// Protocols are the WebSocket protocols the vhost speaks.
@@ -100,9 +100,9 @@ func idleTimeout(d time.Duration) time.Duration {
 	return d
 }
 
-// Vhost is a virtual host of a Context. It is an http.Handler.
+// Vhost is a virtual host of a Server. It is an http.Handler.
 type Vhost struct {
-	ctx       *Context
+	srv       *Server
 	name      string
 	mux       *mux.Vhost
 	protocols []*VhostProtocol
@@ -113,7 +113,7 @@ type Vhost struct {
 
 // NewVhost adds a vhost, binding its protocols (running their Init) and
 // opening its listener if it needs a new one. It must be called before Run.
-func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
+func (c *Server) NewVhost(o VhostOptions) (*Vhost, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.running {
@@ -125,7 +125,7 @@ func (c *Context) NewVhost(o VhostOptions) (*Vhost, error) {
 	if o.Listen == "" && (o.TLS != nil || o.Listener != nil) {
 		return nil, fmt.Errorf("lws: vhost %q: TLS and Listener options need a Listen address (a vhost without one opens no socket)", o.Name)
 	}
-	v := &Vhost{ctx: c, name: o.Name, obs: o.Observer}
+	v := &Vhost{srv: c, name: o.Name, obs: o.Observer}
 	if v.obs == nil {
 		v.obs = c.opts.Observer
 	}
@@ -226,7 +226,7 @@ func (v *Vhost) bind(p *Protocol, options map[string]string) *VhostProtocol {
 }
 
 // attach puts v on the listener for o.Listen, opening it if it is new.
-func (c *Context) attach(v *Vhost, o VhostOptions) error {
+func (c *Server) attach(v *Vhost, o VhostOptions) error {
 	addr := o.Listen
 	_, port, _ := net.SplitHostPort(addr)
 	for _, l := range c.listeners {
@@ -306,5 +306,5 @@ func (v *Vhost) Logger() *slog.Logger { return v.mux.Logger }
 // the rest through its HTTP handler.
 func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) { v.mux.ServeHTTP(w, r) }
 
-// Context returns the Context the vhost belongs to.
-func (v *Vhost) Context() *Context { return v.ctx }
+// Server returns the Server the vhost belongs to.
+func (v *Vhost) Server() *Server { return v.srv }

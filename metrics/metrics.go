@@ -6,8 +6,8 @@
 //
 //	reg := prometheus.NewRegistry()
 //	m := metrics.New(reg)
-//	ctx := lws.New(&lws.Options{Observer: m})
-//	vh, err := ctx.NewVhost(lws.VhostOptions{
+//	srv := lws.New(&lws.Options{Observer: m})
+//	vh, err := srv.NewVhost(lws.VhostOptions{
 //		Listen: ":7681",
 //		Mounts: []mux.Mount{{Path: "/metrics", Handler: m.Handler()}},
 //		...

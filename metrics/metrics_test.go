@@ -53,7 +53,7 @@ func (s *echo) Writeable(c *conn.Conn) error {
 	return c.WriteFragment(s.typ, s.buf, s.final)
 }
 
-// serve starts a Context instrumented by a new Metrics, with the echo
+// serve starts a Server instrumented by a new Metrics, with the echo
 // protocol, a file mount at / and the metrics at /metrics.
 func serve(t *testing.T) *lws.Vhost {
 	t.Helper()
@@ -253,7 +253,7 @@ func TestMetricsFollowConnections(t *testing.T) {
 }
 
 // Metrics on a registerer shared with other collectors, and a vhost of its
-// own observer, leave the Context's other vhosts alone.
+// own observer, leave the Server's other vhosts alone.
 func TestVhostObserver(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)

@@ -177,7 +177,7 @@ func defaultFIFOPath(addr net.Addr) string {
 // adoptFIFOs creates (if need be) and adopts the FIFO of each vhost of
 // fifos into protocol-lws-raw-test. It returns the paths it created, which
 // the caller removes when the server ends, also on error.
-func adoptFIFOs(c *lws.Context, fifos map[int]string, out io.Writer) (created []string, err error) {
+func adoptFIFOs(c *lws.Server, fifos map[int]string, out io.Writer) (created []string, err error) {
 	vhosts := c.Vhosts()
 	for i, path := range fifos {
 		if i >= len(vhosts) {

@@ -66,7 +66,7 @@ type shared struct {
 	wg       sync.WaitGroup
 }
 
-func (s *shared) produce(ctx *lws.Context, id int, st settings) {
+func (s *shared) produce(srv *lws.Server, id int, st settings) {
 	defer s.wg.Done()
 	t := time.NewTicker(st.interval)
 	defer t.Stop()
@@ -82,7 +82,7 @@ func (s *shared) produce(ctx *lws.Context, id int, st settings) {
 		}
 		s.ring.Append(msg)
 		s.produced.Add(1)
-		ctx.Wake() // lws_cancel_service: the Wake callback reaches the connections
+		srv.Wake() // lws_cancel_service: the Wake callback reaches the connections
 	}
 }
 
@@ -115,7 +115,7 @@ func (s *session) Writeable(c *conn.Conn) error {
 
 func (s *session) Closed(*conn.Conn, error) { s.tail.Close() }
 
-func protocol(ctx *lws.Context, st settings) *lws.Protocol {
+func protocol(srv *lws.Server, st settings) *lws.Protocol {
 	return &lws.Protocol{
 		Name: "lws-threads",
 		Init: func(vp *lws.VhostProtocol) error {
@@ -123,7 +123,7 @@ func protocol(ctx *lws.Context, st settings) *lws.Protocol {
 			vp.State = sh
 			for id := range 2 {
 				sh.wg.Add(1)
-				go sh.produce(ctx, id, st)
+				go sh.produce(srv, id, st)
 			}
 			return nil
 		},

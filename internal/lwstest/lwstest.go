@@ -1,4 +1,4 @@
-// Package lwstest runs golws Contexts inside tests: on loopback, quiet,
+// Package lwstest runs golws Servers inside tests: on loopback, quiet,
 // and stopped (with Run's result checked) when the test ends.
 package lwstest
 
@@ -19,7 +19,7 @@ func Quiet() *lws.Options {
 
 // Run runs c until the test ends, then stops it and fails the test if Run
 // returned an error or took more than 15 s to return.
-func Run(t testing.TB, c *lws.Context) {
+func Run(t testing.TB, c *lws.Server) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -37,7 +37,7 @@ func Run(t testing.TB, c *lws.Context) {
 	})
 }
 
-// Serve makes a quiet Context with one vhost described by o (listening on
+// Serve makes a quiet Server with one vhost described by o (listening on
 // 127.0.0.1:0 unless o.Listen says otherwise) and runs it until the test
 // ends.
 func Serve(t testing.TB, o lws.VhostOptions) *lws.Vhost {

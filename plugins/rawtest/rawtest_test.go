@@ -45,7 +45,7 @@ func (s *syncBuffer) String() string {
 
 // start runs c until the test ends, then checks that Run returned nil.
 // It returns a function that stops c early and waits for Run.
-func start(t *testing.T, c *lws.Context) (stop func()) {
+func start(t *testing.T, c *lws.Server) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -1,6 +1,6 @@
 // Package status is the lws-status protocol plugin: a live view of the
 // server over WebSocket. On connecting, and then every Interval, each client
-// receives a JSON Report of the Context's vhosts, their protocols and every
+// receives a JSON Report of the Server's vhosts, their protocols and every
 // live connection. The report is built when the client can take it (in
 // Writeable), so a slow client gets fewer reports, never a queue of them.
 package status
@@ -25,7 +25,7 @@ var Protocol = &lws.Protocol{
 	Name:         Name,
 	RxBufferSize: 256,
 	NewSession: func(vp *lws.VhostProtocol, c *conn.Conn) conn.Session {
-		return &Session{ctx: vp.Vhost.Context()}
+		return &Session{ctx: vp.Vhost.Server()}
 	},
 }
 
@@ -56,7 +56,7 @@ type Connection struct {
 }
 
 // Snapshot builds the Report of ctx now.
-func Snapshot(ctx *lws.Context) Report {
+func Snapshot(ctx *lws.Server) Report {
 	r := Report{Time: time.Now().UTC(), Vhosts: []VhostInfo{}, Connections: []Connection{}}
 	for _, v := range ctx.Vhosts() {
 		vi := VhostInfo{Name: v.Name(), Protocols: map[string]int{}}
@@ -86,7 +86,7 @@ func Snapshot(ctx *lws.Context) Report {
 // Session is one status client.
 type Session struct {
 	conn.NopSession
-	ctx *lws.Context
+	ctx *lws.Server
 	due bool // a report is due: set by Established and Timer, taken by Writeable
 }
 
