@@ -77,7 +77,7 @@ type ConnectOptions struct {
 	// a *ConnectError (lws's CLIENT_CONNECTION_ERROR). It runs on the
 	// attempt's own goroutine and may run before Connect has returned:
 	// identify the attempt by h (the pointer Connect returns) or h.Value.
-	// Nil means the failure is logged at LevelWarn.
+	// Nil means the failure is logged at logging.LevelWarn.
 	ConnectionError func(h *Client, err error)
 	// Retry, if set, makes a WebSocket client reconnect with backoff after
 	// a failed attempt or a lost connection (see Retry); Done then closes

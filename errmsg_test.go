@@ -10,6 +10,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/lwsws"
 )
 
 func TestConnectErrorTLSMessage(t *testing.T) {
@@ -47,7 +48,7 @@ func TestListenOnErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
-			cfg := &lws.Config{}
+			cfg := &lwsws.Config{}
 			if err := cfg.Parse("site.json", []byte(`{"vhosts": [{"name": "a", "port": 7681}]}`)); err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +81,7 @@ func TestNewFromConfigPortInUse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := &lws.Config{}
+			cfg := &lwsws.Config{}
 			if err := cfg.Parse("site.json", []byte(`{"vhosts": [{"name": "a", "interface": "127.0.0.1", "port": `+port+`}]}`)); err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +91,7 @@ func TestNewFromConfigPortInUse(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c, err := lws.NewFromConfig(cfg, nil)
+			c, err := lwsws.New(cfg, nil)
 			if err == nil {
 				lwstest.Run(t, c) // shut down at the end of the test
 				t.Fatal("no error")
@@ -101,7 +102,7 @@ func TestNewFromConfigPortInUse(t *testing.T) {
 			if n := strings.Count(err.Error(), "lws:"); n != 1 {
 				t.Errorf("%d lws: prefixes", n)
 			}
-			var ce *lws.ConfigError
+			var ce *lwsws.Error
 			if errors.As(err, &ce) != (tt.listenOn == "") {
 				t.Errorf("ConfigError: %v, want %v", errors.As(err, &ce), tt.listenOn == "")
 			}

@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/coder/websocket"
@@ -166,38 +164,6 @@ func ExampleVhost_Connect() {
 		log.Fatal(err)
 	}
 	fmt.Println(<-got)
-	// Output: hello
-}
-
-// A Server made from lwsws's JSON configuration: a vhost file in a directory.
-func ExampleNewFromConfig() {
-	dir, err := os.MkdirTemp("", "golws-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	site := `{
-  "global": { "log-level": "err" },
-  "vhosts": [{ "name": "localhost", "port": 7681, "interface": "127.0.0.1",
-    "ws-protocols": [{ "lws-echo": { "default": "1" } }] }]
-}`
-	if err := os.WriteFile(filepath.Join(dir, "site.json"), []byte(site), 0o644); err != nil {
-		log.Fatal(err)
-	}
-	cfg, err := lws.LoadConfig("", dir) // no global file; every *.json of dir
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := cfg.ListenOn("127.0.0.1:0"); err != nil { // as lwsws -addr: any free port
-		log.Fatal(err)
-	}
-	c, err := lws.NewFromConfig(cfg, nil) // lws-echo: the registered echo plugin
-	if err != nil {
-		log.Fatal(err)
-	}
-	stop := exampleRun(c)
-	defer stop()
-	fmt.Println(exampleEcho("ws://"+c.Vhost("localhost").Addr().String(), echo.Name))
 	// Output: hello
 }
 

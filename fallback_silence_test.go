@@ -13,6 +13,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/lwsws"
 )
 
 // lateGET sends a request on nc, which has been silent so far, and returns
@@ -69,7 +70,7 @@ func TestRawFallbackLateRequest(t *testing.T) {
 func TestRawFallbackSilenceOptIn(t *testing.T) {
 	for _, silenceMs := range []int{0, 100} {
 		t.Run(fmt.Sprint("silence-ms=", silenceMs), func(t *testing.T) {
-			port := freeTCPPort(t)
+			port := lwstest.FreeTCPPort(t)
 			extra := ""
 			if silenceMs > 0 {
 				extra = fmt.Sprintf(`"listen-accept-silence-ms": "%d",`, silenceMs)
@@ -82,14 +83,14 @@ func TestRawFallbackSilenceOptIn(t *testing.T) {
     "ws-protocols": [{ "lws-echo": {} }]
   }]
 }`, port, extra)
-			cfg := &lws.Config{}
+			cfg := &lwsws.Config{}
 			if err := cfg.Parse("test.json", []byte(conf)); err != nil {
 				t.Fatal(err)
 			}
 			if got := cfg.Vhosts[0].RawSilenceMs; got != silenceMs {
 				t.Fatalf("RawSilenceMs %d, want %d", got, silenceMs)
 			}
-			c, err := lws.NewFromConfig(cfg, &lws.ApplyOptions{})
+			c, err := lwsws.New(cfg, &lwsws.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

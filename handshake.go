@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/golws/lws/logging"
 )
 
 // tlsListener hands net/http connections whose TLS handshake is done. Each
@@ -129,10 +131,10 @@ func (l *tlsListener) handshake(c net.Conn) {
 	vt := l.t.forName(st.ServerName)
 	ev := TLSEvent{Vhost: vt.name, Peer: c.RemoteAddr(), Err: err, State: st, Duration: time.Since(start)}
 	if err != nil {
-		l.log.Log(l.ctx, LevelNotice, "tls handshake failed", "vhost", vt.name, "peer", c.RemoteAddr().String(),
+		l.log.Log(l.ctx, logging.LevelNotice, "tls handshake failed", "vhost", vt.name, "peer", c.RemoteAddr().String(),
 			"sni", st.ServerName, "err", err)
 	} else {
-		l.log.Log(l.ctx, LevelInfo, "tls handshake done", "vhost", vt.name, "peer", c.RemoteAddr().String(),
+		l.log.Log(l.ctx, logging.LevelInfo, "tls handshake done", "vhost", vt.name, "peer", c.RemoteAddr().String(),
 			"sni", st.ServerName, "version", tls.VersionName(st.Version),
 			"cipher", tls.CipherSuiteName(st.CipherSuite), "alpn", st.NegotiatedProtocol)
 	}

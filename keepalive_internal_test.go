@@ -4,14 +4,16 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/golws/lws/logging"
 )
 
 // TestKeepAliveTimeoutDefaultAndShared: a listener's HTTP server keeps 5 s
 // by default, and the largest keep-alive timeout of the vhosts sharing it
 // (none if one of them has none).
 func TestKeepAliveTimeoutDefaultAndShared(t *testing.T) {
-	c := New(&Options{Logger: NewLogger(io.Discard, LevelErr)})
-	defer c.discard()
+	c := New(&Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
+	defer c.Close()
 	mk := func(name, listen string, d time.Duration) *Vhost {
 		t.Helper()
 		v, err := c.NewVhost(VhostOptions{Name: name, Listen: listen, KeepAliveTimeout: d})

@@ -17,6 +17,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/lwsws"
 	"github.com/golws/lws/raw"
 )
 
@@ -77,20 +78,20 @@ func TestKeepAliveTimeout(t *testing.T) {
 // parsed and applied.
 func TestKeepAliveTimeoutConfig(t *testing.T) {
 	dir := t.TempDir()
-	port := freeTCPPort(t)
+	port := lwstest.FreeTCPPort(t)
 	conf := fmt.Sprintf(`{
   "global": { "log-level": "err" },
   "vhosts": [{ "name": "localhost", "port": %d, "interface": "127.0.0.1", "keepalive_timeout": "1" }]
 }`, port)
 	os.WriteFile(filepath.Join(dir, "site.json"), []byte(conf), 0o644)
-	cfg, err := lws.LoadConfig("", dir)
+	cfg, err := lwsws.Load("", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := cfg.Vhosts[0].KeepAliveSecs; got != 1 {
 		t.Fatalf("KeepAliveSecs %d, want 1", got)
 	}
-	c, err := lws.NewFromConfig(cfg, &lws.ApplyOptions{})
+	c, err := lwsws.New(cfg, &lwsws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,9 +99,9 @@ func TestKeepAliveTimeoutConfig(t *testing.T) {
 	// 1 s, not the default 5 s.
 	oneRequestThenSilence(t, fmt.Sprintf("127.0.0.1:%d", port), 4*time.Second)
 
-	var bad lws.Config
+	var bad lwsws.Config
 	err = bad.Parse("bad.json", []byte(`{"vhosts": [{"name": "a", "port": "1", "keepalive_timeout": "soon"}]}`))
-	var ce *lws.ConfigError
+	var ce *lwsws.Error
 	if !errors.As(err, &ce) || ce.Key != "vhosts[0].keepalive_timeout" {
 		t.Fatalf("bad keepalive_timeout: %v", err)
 	}

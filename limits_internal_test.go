@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/golws/lws/logging"
 )
 
 // TestMaxRequestsPerIPWaits holds MaxRequestsPerIP requests of 127.0.0.1
@@ -18,7 +20,7 @@ func TestMaxRequestsPerIPWaits(t *testing.T) {
 	const limit, n = 2, 6
 	var inside, most atomic.Int32
 	gate := make(chan struct{})
-	c := New(&Options{Logger: NewLogger(io.Discard, LevelErr), MaxRequestsPerIP: limit})
+	c := New(&Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr), MaxRequestsPerIP: limit})
 	v, err := c.NewVhost(VhostOptions{Listen: "127.0.0.1:0", HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/free" {
 			return

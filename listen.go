@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"syscall"
 	"time"
+
+	"github.com/golws/lws/logging"
 )
 
 // ListenerOptions configure the listening socket a vhost opens and the HTTP
@@ -101,20 +103,20 @@ func listen(addr string, o *ListenerOptions) (net.Listener, error) {
 		if errors.Is(err, ErrBindToDevice) {
 			return nil, err
 		}
-		return nil, &listenError{addr: addr, err: err}
+		return nil, &ListenError{addr: addr, err: err}
 	}
 	return ln, nil
 }
 
-// listenError is the failure to open a listening socket: the address, the
+// ListenError is the failure to open a listening socket: the address, the
 // cause without the address repeated, and what to do about the usual ones.
 // It is not prefixed with "lws:": the vhost that wanted it wraps it.
-type listenError struct {
+type ListenError struct {
 	addr string
 	err  error
 }
 
-func (e *listenError) Error() string {
+func (e *ListenError) Error() string {
 	cause := e.err.Error()
 	var errno syscall.Errno
 	if errors.As(e.err, &errno) {
@@ -131,7 +133,7 @@ func (e *listenError) Error() string {
 	return fmt.Sprintf("listening on %s: %s", e.addr, cause)
 }
 
-func (e *listenError) Unwrap() error { return e.err }
+func (e *ListenError) Unwrap() error { return e.err }
 
 // bindToDevice sets SO_BINDTODEVICE on fd, explaining the usual failures.
 func bindToDevice(fd int, dev string) error {
@@ -211,7 +213,7 @@ func (l *listener) server(c *Server) *http.Server {
 		ReadHeaderTimeout: c.opts.ReadHeaderTimeout,
 		IdleTimeout:       l.idle,
 		MaxHeaderBytes:    c.opts.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(c.log.Handler(), LevelInfo),
+		ErrorLog:          slog.NewLogLogger(c.log.Handler(), logging.LevelInfo),
 		HTTP2:             o.HTTP2,
 		Protocols:         new(http.Protocols),
 	}

@@ -44,6 +44,7 @@ import (
 
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/flow"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
 )
 
@@ -54,7 +55,7 @@ const DefaultShutdownTimeout = 10 * time.Second
 // Options configure a Server. A nil *Options means all defaults.
 type Options struct {
 	// Logger receives the framework's log. Nil means a text logger on
-	// stderr at LevelNotice (see NewLogger).
+	// stderr at logging.LevelNotice (see logging.NewLogger).
 	Logger *slog.Logger
 	// ShutdownTimeout bounds the wait for connections at shutdown; past it
 	// they are cut off. Zero means DefaultShutdownTimeout.
@@ -88,9 +89,9 @@ type Options struct {
 
 // Errors of Server and Vhost set-up.
 var (
-	// ErrRunning is returned when something that must precede Run is done
-	// after Run has started, or when Run is called twice.
-	ErrRunning = errors.New("lws: context is already running")
+	// ErrRunning is returned when something that must precede Start (or
+	// Run) is done after it, or when Start or Run is called twice.
+	ErrRunning = errors.New("lws: server is already running")
 	// ErrDuplicateVhost is returned for a second vhost of the same name on
 	// the same listener.
 	ErrDuplicateVhost = errors.New("lws: duplicate vhost")
@@ -108,7 +109,13 @@ type Server struct {
 	mu        sync.Mutex
 	vhosts    []*Vhost
 	listeners []*listener
-	running   bool
+	running   bool // started or closed: no more vhosts
+	started   bool
+	cancel    context.CancelFunc // ends what Start began
+	failed    <-chan struct{}    // closed when a listener fails or Close begins
+	group     *errgroup.Group
+	closing   sync.Once
+	closeErr  error
 
 	tasks tasks // goroutines that live as long as Run (adopt.go, dialraw.go)
 }
@@ -143,7 +150,7 @@ func New(opts *Options) *Server {
 	}
 	c.log = c.opts.Logger
 	if c.log == nil {
-		c.log = NewLogger(nil, LevelNotice)
+		c.log = logging.NewLogger(nil, logging.LevelNotice)
 	}
 	c.limits = newLimits(&c.opts)
 	return c
@@ -188,7 +195,7 @@ func (c *Server) Handler() http.Handler {
 // time, from the Server's own goroutine (lws_cancel_service and
 // LWS_CALLBACK_EVENT_WAIT_CANCELLED). It is cheap, never blocks and is safe
 // from any goroutine; wakes made before the callbacks run coalesce into one
-// round. Wakes are delivered while Run runs.
+// round. Wakes are delivered between Start (or Run) and Close.
 func (c *Server) Wake() { c.wake.Notify() }
 
 func (c *Server) deliverWakes(ctx context.Context) error {
@@ -216,73 +223,6 @@ func (c *Server) RequestWritableAll(name string) {
 			vp.RequestWritableAll()
 		}
 	}
-}
-
-// Run serves every listener until ctx ends or one fails, then shuts down:
-// listeners close, WebSocket peers get close 1001, and Run waits (up to the
-// shutdown timeout, past which the connections left are cut off) for every
-// connection's goroutines to end and then runs each protocol's Destroy. It returns nil after a shutdown caused by ctx, or
-// the error that stopped a listener.
-func (c *Server) Run(ctx context.Context) error {
-	c.mu.Lock()
-	if c.running {
-		c.mu.Unlock()
-		return ErrRunning
-	}
-	c.running = true
-	listeners := append([]*listener(nil), c.listeners...)
-	c.mu.Unlock()
-
-	g, gctx := errgroup.WithContext(ctx)
-	for _, l := range listeners {
-		l.srv = l.server(c)
-		ln := c.wrap(l)
-		c.log.Log(ctx, LevelNotice, "listening", "addr", l.ln.Addr().String(), "vhosts", vhostNames(l.hosts))
-		g.Go(func() error {
-			if err := l.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("lws: serving %s: %w", l.ln.Addr(), err)
-			}
-			return nil
-		})
-	}
-	c.tasks.start(gctx)
-	g.Go(func() error { return c.deliverWakes(gctx) })
-	g.Go(func() error {
-		<-gctx.Done()
-		c.shutdown(listeners)
-		return nil
-	})
-	err := g.Wait()
-	c.tasks.stop()
-	c.destroy()
-	return err
-}
-
-// shutdown closes the listeners and every connection, bounded by the
-// shutdown timeout.
-func (c *Server) shutdown(listeners []*listener) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.opts.ShutdownTimeout)
-	defer cancel()
-	c.log.Log(ctx, LevelNotice, "shutting down")
-	var wg sync.WaitGroup
-	for _, l := range listeners {
-		wg.Go(func() {
-			if err := l.srv.Shutdown(ctx); err != nil {
-				l.srv.Close()
-			}
-		})
-	}
-	if err := c.Shutdown(ctx); err != nil {
-		c.log.Warn("connections did not end in time: cutting them off", "err", err)
-		// Run must not return (nor run Destroy) while connections live.
-		c.abortAll()
-		actx, acancel := context.WithTimeout(context.Background(), c.opts.ShutdownTimeout)
-		defer acancel()
-		if err := c.Shutdown(actx); err != nil {
-			c.log.Error("connections did not end after being cut off", "err", err)
-		}
-	}
-	wg.Wait()
 }
 
 // abortAll cuts every connection of every vhost off at once, without a

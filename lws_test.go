@@ -21,6 +21,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
 )
 
@@ -396,18 +397,18 @@ func TestRegisterPanicsOnDuplicate(t *testing.T) {
 
 func TestLoggerLevels(t *testing.T) {
 	var buf bytes.Buffer
-	log := lws.NewLogger(&buf, lws.LevelNotice)
-	log.Log(context.Background(), lws.LevelInfo, "hidden")
-	log.Log(context.Background(), lws.LevelNotice, "shown")
+	log := logging.NewLogger(&buf, logging.LevelNotice)
+	log.Log(context.Background(), logging.LevelInfo, "hidden")
+	log.Log(context.Background(), logging.LevelNotice, "shown")
 	log.Error("bad")
 	out := buf.String()
 	if strings.Contains(out, "hidden") || !strings.Contains(out, "level=NOTICE msg=shown") || !strings.Contains(out, "level=ERR") {
 		t.Fatalf("log output:\n%s", out)
 	}
 	var lv slog.LevelVar
-	lv.Set(lws.LevelDebug)
+	lv.Set(logging.LevelDebug)
 	buf.Reset()
-	lws.NewLogger(&buf, &lv).Debug("now shown")
+	logging.NewLogger(&buf, &lv).Debug("now shown")
 	if !strings.Contains(buf.String(), "level=DEBUG") {
 		t.Fatalf("debug not logged: %s", buf.String())
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/logging"
 )
 
 // lineEcho is a raw session that echoes each chunk, one at a time.
@@ -53,7 +54,7 @@ func (c *Server) connsCounted() int {
 func TestTLSRawFallbackLimitsStack(t *testing.T) {
 	cert := testcert.New(t, testcert.ECDSA, "127.0.0.1")
 	var sessions atomic.Int32
-	c := New(&Options{Logger: NewLogger(io.Discard, LevelErr), MaxConns: 10, MaxConnsPerIP: 3})
+	c := New(&Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr), MaxConns: 10, MaxConnsPerIP: 3})
 	v, err := c.NewVhost(VhostOptions{
 		Listen: "127.0.0.1:0",
 		Protocols: []*Protocol{{Name: "raw-echo", NewSession: func(*VhostProtocol, *conn.Conn) conn.Session {

@@ -6,9 +6,9 @@ import (
 	"sync"
 )
 
-// ErrStopped is returned when something that needs Run is asked of a
-// Server whose Run has ended.
-var ErrStopped = errors.New("lws: context has stopped")
+// ErrStopped is returned when something that needs Start or Run is asked of a
+// Server that has been closed.
+var ErrStopped = errors.New("lws: server has been closed")
 
 // tasks runs goroutines that live as long as Run: accept loops of adopted
 // listeners and raw client dials. Tasks given before Run wait for it; Run

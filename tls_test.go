@@ -21,6 +21,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -219,7 +220,7 @@ func TestTLSHandshakeFailureIsReported(t *testing.T) {
 	cert := testcert.New(t, testcert.ECDSA, "x.test")
 	ev := newEvents()
 	var logs syncBuffer
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(&logs, lws.LevelInfo)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(&logs, logging.LevelInfo)})
 	v, err := c.NewVhost(lws.VhostOptions{Name: "x.test", Listen: "127.0.0.1:0", HTTP: nameHandler("x"),
 		TLS: &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS13, OnHandshake: ev.add}})
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/logging"
 )
 
 // requireTool skips the test outside CI when an independent peer is not
@@ -208,7 +209,7 @@ func TestLwsTestServerMirror(t *testing.T) {
 			},
 		}
 	}
-	ctx := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
+	ctx := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 	vh, err := ctx.NewVhost(lws.VhostOptions{Protocols: protocols})
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +340,7 @@ func TestNghttpdMultiplex(t *testing.T) {
 		Name:       "fetch",
 		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &bodySession{done: done} },
 	}
-	ctx := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
+	ctx := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 	vh, err := ctx.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{p}})
 	if err != nil {
 		t.Fatal(err)

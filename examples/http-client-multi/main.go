@@ -23,6 +23,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/logging"
 )
 
 func main() {
@@ -83,7 +84,7 @@ func run(ctx context.Context, url string, n int, cfg *tls.Config, out io.Writer)
 			return &session{results: results}
 		},
 	}
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelWarn)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
 	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{proto}})
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/logging"
 )
 
 func main() {
@@ -127,7 +128,7 @@ func run(ctx context.Context, r request, out io.Writer) error {
 			return &session{out: out, done: done}
 		},
 	}
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelWarn)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
 	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{proto}})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -50,7 +51,7 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelInfo)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelInfo)})
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:    addr,
 		Protocols: []*lws.Protocol{echo.Protocol},

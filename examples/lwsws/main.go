@@ -25,7 +25,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/golws/lws"
+	"github.com/golws/lws/lwsws"
 	"github.com/golws/lws/metrics"
 	"github.com/golws/lws/mux"
 	_ "github.com/golws/lws/plugins/dumbinc"
@@ -57,7 +57,7 @@ func serve(ctx context.Context, config, confd, addr string, out io.Writer) error
 // serveWith serves the configuration, with Prometheus metrics at /metrics
 // of every vhost if withMetrics.
 func serveWith(ctx context.Context, config, confd, addr string, withMetrics bool, out io.Writer) error {
-	cfg, err := lws.LoadConfig(config, confd)
+	cfg, err := lwsws.Load(config, confd)
 	if err != nil {
 		return err
 	}
@@ -69,15 +69,15 @@ func serveWith(ctx context.Context, config, confd, addr string, withMetrics bool
 			return fmt.Errorf("-addr: %w", err)
 		}
 	}
-	ao := &lws.ApplyOptions{}
+	ao := &lwsws.Options{}
 	if withMetrics {
 		m := metrics.New(nil) // a registry of its own
 		ao.Observer = m
 		ao.Mounts = []mux.Mount{{Path: "/metrics", Handler: m.Handler()}}
 	}
-	c, err := lws.NewFromConfig(cfg, ao)
+	c, err := lwsws.New(cfg, ao)
 	if err != nil {
-		if addr != "" && !errors.As(err, new(*lws.ConfigError)) {
+		if addr != "" && !errors.As(err, new(*lwsws.Error)) {
 			err = fmt.Errorf("-addr: %w", err) // the address is the flag's, not the configuration's
 		}
 		return err

@@ -22,6 +22,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/logging"
 )
 
 func main() {
@@ -118,7 +119,7 @@ func (s *session) Closed(c *conn.Conn, err error) {
 
 func run(ctx context.Context, addr, send string, in io.Reader, out io.Writer) error {
 	ended := make(chan error, 1) // Closed or ConnectError: exactly one of them
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelWarn)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
 	v, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{{
 		Name: "raw-client",
 		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {

@@ -36,6 +36,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/fops"
+	"github.com/golws/lws/lwsws"
 	"github.com/golws/lws/metrics"
 	"github.com/golws/lws/mux"
 	_ "github.com/golws/lws/plugins/dumbinc"
@@ -82,11 +83,11 @@ func serve(ctx context.Context, addr, config, confd string, out io.Writer) error
 // serveWith serves the configuration, with metrics at /metrics if
 // withMetrics.
 func serveWith(ctx context.Context, addr, config, confd string, withMetrics bool, out io.Writer) error {
-	cfg := &lws.Config{}
+	cfg := &lwsws.Config{}
 	var err error
 	embedded := config == "" && confd == ""
 	if !embedded {
-		cfg, err = lws.LoadConfig(config, confd)
+		cfg, err = lwsws.Load(config, confd)
 	} else {
 		err = cfg.Parse("default.json (embedded)", defaultConfig)
 	}
@@ -106,15 +107,15 @@ func serveWith(ctx context.Context, addr, config, confd string, withMetrics bool
 	if err != nil {
 		return err
 	}
-	ao := &lws.ApplyOptions{FS: map[string]fops.FS{"test-server": fops.FromFS(site)}}
+	ao := &lwsws.Options{FS: map[string]fops.FS{"test-server": fops.FromFS(site)}}
 	if withMetrics {
 		m := metrics.New(nil) // a registry of its own
 		ao.Observer = m
 		ao.Mounts = []mux.Mount{{Path: "/metrics", Handler: m.Handler()}}
 	}
-	c, err := lws.NewFromConfig(cfg, ao)
+	c, err := lwsws.New(cfg, ao)
 	if err != nil {
-		if addr != "" && !errors.As(err, new(*lws.ConfigError)) {
+		if addr != "" && !errors.As(err, new(*lwsws.Error)) {
 			err = fmt.Errorf("-addr: %w", err) // the address is the flag's, not the configuration's
 		}
 		return err
@@ -140,7 +141,7 @@ func serveWith(ctx context.Context, addr, config, confd string, withMetrics bool
 // bound; adoptFIFOs adopts them once they are. It returns the FIFO path of
 // each vhost (by index) that gets one: its "fifo-path" option, or, for the
 // embedded configuration, "" for the per-instance default.
-func takeFIFOs(cfg *lws.Config, embedded bool) map[int]string {
+func takeFIFOs(cfg *lwsws.Config, embedded bool) map[int]string {
 	fifos := map[int]string{}
 	for i := range cfg.Vhosts {
 		vc := &cfg.Vhosts[i]

@@ -17,6 +17,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/logging"
 )
 
 func main() {
@@ -68,7 +69,7 @@ func run(ctx context.Context, url string, n int, out io.Writer) error {
 			return &session{n: n, out: out, done: done}
 		},
 	}
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelWarn)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
 	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{proto}})
 	if err != nil {
 		return err

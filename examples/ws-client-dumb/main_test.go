@@ -12,6 +12,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/extest"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/plugins/dumbinc"
 )
 
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // dumbServer is ws-server-dumb-increment, in process.
 func dumbServer(ctx context.Context, addr string, out io.Writer) error {
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 	v, err := c.NewVhost(lws.VhostOptions{Listen: addr, Protocols: []*lws.Protocol{dumbinc.Protocol}})
 	if err != nil {
 		return err

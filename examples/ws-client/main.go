@@ -25,6 +25,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/logging"
 )
 
 func main() {
@@ -115,7 +116,7 @@ func run(ctx context.Context, url string, n int, retry bool, out io.Writer) erro
 			return &session{n: n, out: out, done: done, retrying: retry}
 		},
 	}
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelWarn)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
 	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{proto}})
 	if err != nil {
 		return err

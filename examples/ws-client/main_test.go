@@ -16,6 +16,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/extest"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // echoServer is minimal-ws-server, in process.
 func echoServer(ctx context.Context, addr string, out io.Writer) error {
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 	v, err := c.NewVhost(lws.VhostOptions{Listen: addr, Protocols: []*lws.Protocol{echo.Protocol}})
 	if err != nil {
 		return err

@@ -35,6 +35,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/logging"
 )
 
 // ProtocolName is the protocol's name, also the subprotocol the client
@@ -119,7 +120,7 @@ func protocol(size int, closed chan<- error) *lws.Protocol {
 // o.mode is server). It returns once the client is done, or in server mode
 // when ctx ends, with the bytes the client sent and received.
 func run(ctx context.Context, o options, out io.Writer) (up, down int64, err error) {
-	lc := lws.New(&lws.Options{Logger: lws.NewLogger(os.Stderr, lws.LevelWarn)})
+	lc := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
 	if o.mode != "client" {
 		v, err := lc.NewVhost(lws.VhostOptions{Listen: o.addr, Protocols: []*lws.Protocol{protocol(o.size, nil)}})
 		if err != nil {

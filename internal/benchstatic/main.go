@@ -24,6 +24,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/fops"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
 )
 
@@ -105,7 +106,7 @@ func serveGolws(dir string) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:   "127.0.0.1:0",
 		Listener: &lws.ListenerOptions{H2C: true},

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/logging"
 )
 
 // Quiet returns Options whose logger shows errors only.
 func Quiet() *lws.Options {
-	return &lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)}
+	return &lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)}
 }
 
 // Run runs c until the test ends, then stops it and fails the test if Run

@@ -8,6 +8,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/raw"
 )
 
@@ -67,14 +68,14 @@ type fileSession struct {
 
 // Established logs the adoption.
 func (s *fileSession) Established(c *conn.Conn) error {
-	s.vp.Vhost.Logger().Log(context.Background(), lws.LevelNotice, "raw-test: file adopted",
+	s.vp.Vhost.Logger().Log(context.Background(), logging.LevelNotice, "raw-test: file adopted",
 		"file", c.Transport().(*raw.File).File().Name())
 	return nil
 }
 
 // Receive logs one read and calls the hook.
 func (s *fileSession) Receive(c *conn.Conn, in conn.Chunk) error {
-	s.vp.Vhost.Logger().Log(context.Background(), lws.LevelNotice, "raw-test: file rx",
+	s.vp.Vhost.Logger().Log(context.Background(), logging.LevelNotice, "raw-test: file rx",
 		"len", len(in.Data), "data", string(in.Data))
 	if s.hook != nil {
 		s.hook(s.vp, in.Data)

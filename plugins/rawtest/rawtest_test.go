@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/plugins/rawtest"
 )
 
@@ -69,7 +70,7 @@ func start(t *testing.T, c *lws.Server) (stop func()) {
 }
 
 func TestRawEchoOnHTTPPort(t *testing.T) {
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:      "127.0.0.1:0",
 		Protocols:   []*lws.Protocol{rawtest.Protocol},
@@ -154,7 +155,7 @@ func TestFIFO(t *testing.T) {
 				}
 			}})
 			var log syncBuffer
-			c := lws.New(&lws.Options{Logger: lws.NewLogger(&log, lws.LevelNotice)})
+			c := lws.New(&lws.Options{Logger: logging.NewLogger(&log, logging.LevelNotice)})
 			v, err := c.NewVhost(lws.VhostOptions{
 				Protocols:       []*lws.Protocol{p},
 				ProtocolOptions: map[string]map[string]string{rawtest.Name: {rawtest.FIFOPathOption: path}},
@@ -214,7 +215,7 @@ func TestFIFOErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
+			c := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 			_, err := c.NewVhost(lws.VhostOptions{
 				Protocols:       []*lws.Protocol{rawtest.Protocol},
 				ProtocolOptions: map[string]map[string]string{rawtest.Name: {rawtest.FIFOPathOption: tt.path}},
@@ -231,7 +232,7 @@ func TestFIFOErrors(t *testing.T) {
 // the connection's goroutines).
 func TestDestroyWhenNewVhostFails(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fifo")
-	c := lws.New(&lws.Options{Logger: lws.NewLogger(io.Discard, lws.LevelErr)})
+	c := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 	_, err := c.NewVhost(lws.VhostOptions{
 		Protocols:       []*lws.Protocol{rawtest.Protocol},
 		ProtocolOptions: map[string]map[string]string{rawtest.Name: {rawtest.FIFOPathOption: path}},

@@ -1,4 +1,4 @@
-package lws
+package lwsws
 
 import (
 	"errors"
@@ -11,47 +11,49 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golws/lws"
 	"github.com/golws/lws/fops"
+	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
 )
 
-// ApplyOptions adjust how NewFromConfig builds a server.
-type ApplyOptions struct {
+// Options adjust how New builds a server.
+type Options struct {
 	// FS names filesystems that file:// origins may use before the disk:
 	// "file://site" serves FS["site"] when it exists (an embedded site,
 	// for instance).
 	FS map[string]fops.FS
 	// LogOutput receives the log. Nil means stderr.
 	LogOutput *os.File
-	// Observer, if set, instruments the Server (Options.Observer), such
+	// Observer, if set, instruments the Server (lws.Options.Observer), such
 	// as package metrics's Metrics.
-	Observer Observer
+	Observer lws.Observer
 	// Mounts are added to every vhost, after its configured mounts: a
 	// /metrics endpoint, for instance.
 	Mounts []mux.Mount
 }
 
-// NewFromConfig builds a Server from a Config: its global settings, and
+// New builds a Server from a Config: its global settings, and
 // every vhost with its listener, TLS, mounts, raw fallback and protocols
 // (which must be registered plugins). Mistakes found now (an unknown
 // protocol, a mount directory that does not exist, a bad certificate) are
 // *ConfigErrors naming the file, line and key; failing to bind an address
 // that Config.ListenOn set is not, as the file did not choose it.
-func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Server, error) {
+func New(cfg *Config, ao *Options) (*lws.Server, error) {
 	if ao == nil {
-		ao = &ApplyOptions{}
+		ao = &Options{}
 	}
 	g := cfg.Global
-	level := LevelNotice
+	level := logging.LevelNotice
 	if g.LogLevel != "" {
-		level, _ = ParseLevel(g.LogLevel) // checked by Parse
+		level, _ = logging.ParseLevel(g.LogLevel) // checked by Parse
 	}
 	var out = os.Stderr
 	if ao.LogOutput != nil {
 		out = ao.LogOutput
 	}
-	c := New(&Options{
-		Logger:            NewLogger(out, level),
+	c := lws.New(&lws.Options{
+		Logger:            logging.NewLogger(out, level),
 		ShutdownTimeout:   time.Duration(g.ShutdownSecs) * time.Second,
 		ReadHeaderTimeout: time.Duration(g.TimeoutSecs) * time.Second,
 		MaxConns:          g.MaxConns,
@@ -62,42 +64,29 @@ func NewFromConfig(cfg *Config, ao *ApplyOptions) (*Server, error) {
 	for i, vc := range cfg.Vhosts {
 		o, err := vhostOptions(cfg, i, ao)
 		if err != nil {
-			c.discard()
+			c.Close()
 			return nil, err
 		}
 		if _, err := c.NewVhost(o); err != nil {
-			c.discard()
-			var le *listenError
+			c.Close()
+			var le *lws.ListenError
 			if vc.listenOn != "" && errors.As(err, &le) {
 				return nil, err // the address came from ListenOn, not from the file
 			}
-			return nil, &ConfigError{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d]", i), Err: err}
+			return nil, &Error{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d]", i), Err: err}
 		}
 	}
 	return c, nil
 }
 
-// discard undoes the vhosts made so far of a Server that will never run:
-// their listeners close and their protocols' Destroy runs.
-func (c *Server) discard() {
-	c.mu.Lock()
-	c.running = true // nothing more may be added
-	listeners := c.listeners
-	c.mu.Unlock()
-	for _, l := range listeners {
-		l.ln.Close()
-	}
-	c.destroy()
-}
-
-// vhostOptions turns the i-th vhost of cfg into VhostOptions.
-func vhostOptions(cfg *Config, i int, ao *ApplyOptions) (VhostOptions, error) {
+// vhostOptions turns the i-th vhost of cfg into lws.VhostOptions.
+func vhostOptions(cfg *Config, i int, ao *Options) (lws.VhostOptions, error) {
 	vc := cfg.Vhosts[i]
 	key := fmt.Sprintf("vhosts[%d]", i)
 	fail := func(line int, k string, err error) error {
-		return &ConfigError{File: vc.File, Line: line, Key: k, Err: err}
+		return &Error{File: vc.File, Line: line, Key: k, Err: err}
 	}
-	o := VhostOptions{Name: vc.Name, ErrorDocument404: vc.ErrorDocument404, ProtocolOptions: map[string]map[string]string{}}
+	o := lws.VhostOptions{Name: vc.Name, ErrorDocument404: vc.ErrorDocument404, ProtocolOptions: map[string]map[string]string{}}
 	o.KeepAliveTimeout = time.Duration(vc.KeepAliveSecs) * time.Second // 0: the default
 
 	iface := vc.Interface
@@ -108,31 +97,31 @@ func vhostOptions(cfg *Config, i int, ao *ApplyOptions) (VhostOptions, error) {
 	if iface != "" && (net.ParseIP(iface) != nil || iface == "localhost") {
 		host = iface
 	} else if iface != "" {
-		o.Listener = &ListenerOptions{Interface: iface, BindToDevice: true}
+		o.Listener = &lws.ListenerOptions{Interface: iface, BindToDevice: true}
 	}
 	o.Listen = net.JoinHostPort(host, strconv.Itoa(vc.Port))
 	if vc.H2C {
 		if o.Listener == nil {
-			o.Listener = &ListenerOptions{}
+			o.Listener = &lws.ListenerOptions{}
 		}
 		o.Listener.H2C = true
 	}
 
 	if vc.TLSCert != "" {
-		o.TLS = &TLSOptions{CertFile: rel(vc.File, vc.TLSCert), KeyFile: rel(vc.File, vc.TLSKey)}
+		o.TLS = &lws.TLSOptions{CertFile: rel(vc.File, vc.TLSCert), KeyFile: rel(vc.File, vc.TLSKey)}
 		if vc.Ciphers != "" {
 			o.TLS.CipherSuites = strings.Split(vc.Ciphers, ":")
 		}
 	}
 	if vc.RawRole != "" {
-		o.RawFallback = &RawFallback{Protocol: vc.RawProtocol, Timeout: time.Duration(vc.RawSilenceMs) * time.Millisecond}
+		o.RawFallback = &lws.RawFallback{Protocol: vc.RawProtocol, Timeout: time.Duration(vc.RawSilenceMs) * time.Millisecond}
 	}
 
 	for _, name := range vc.ProtocolsOrder {
-		p := Plugin(name)
+		p := lws.Plugin(name)
 		if p == nil {
 			return o, fail(vc.protocolLine[name], key+".ws-protocols."+name,
-				fmt.Errorf("no protocol plugin of that name (registered: %s)", strings.Join(Plugins(), ", ")))
+				fmt.Errorf("no protocol plugin of that name (registered: %s)", strings.Join(lws.Plugins(), ", ")))
 		}
 		if cfg.Global.PingPongSecs > 0 {
 			pc := *p // the plugin's value is shared: change a copy
@@ -156,7 +145,7 @@ func vhostOptions(cfg *Config, i int, ao *ApplyOptions) (VhostOptions, error) {
 }
 
 // mount builds the mux.Mount of one mount entry.
-func mount(file string, mc MountConfig, ao *ApplyOptions) (mux.Mount, error) {
+func mount(file string, mc Mount, ao *Options) (mux.Mount, error) {
 	kind, target, err := OriginKind(mc.Origin)
 	if err != nil {
 		return mux.Mount{}, err
@@ -190,14 +179,14 @@ func mount(file string, mc MountConfig, ao *ApplyOptions) (mux.Mount, error) {
 		h, err := mux.NewRedirect(path, target, 0)
 		return mux.Mount{Path: path, Handler: h}, err
 	case OriginCallback:
-		return CallbackMount(path, target), nil
+		return lws.CallbackMount(path, target), nil
 	}
 	return mux.Mount{}, fmt.Errorf("origin %q: unsupported", mc.Origin)
 }
 
 // openFS opens a file:// origin: a named filesystem of ao, a .zip, or a
 // directory (relative paths are relative to the configuration file).
-func openFS(file, target string, ao *ApplyOptions) (fops.FS, error) {
+func openFS(file, target string, ao *Options) (fops.FS, error) {
 	if fsys, ok := ao.FS[target]; ok {
 		return fsys, nil
 	}

@@ -1,4 +1,8 @@
-package lws
+// Package daemon holds what a golws server needs to run as a daemon, as
+// lws's lws_daemonize does: a locked PID file against a second instance,
+// and Daemonize, which detaches the program from its terminal by starting
+// itself again (a Go program cannot fork safely).
+package daemon
 
 import (
 	"bufio"
@@ -14,7 +18,7 @@ import (
 
 // ErrLocked is wrapped by LockPIDFile's error when another process holds
 // the lock: another instance is running.
-var ErrLocked = errors.New("lws: another instance is running")
+var ErrLocked = errors.New("daemon: another instance is running")
 
 // PIDFile is a held lock (pid) file: while it is held, LockPIDFile of the
 // same path fails with ErrLocked, in this process or any other. The lock is
@@ -32,7 +36,7 @@ type PIDFile struct {
 func LockPIDFile(path string) (*PIDFile, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("lws: pid file: %w", err)
+		return nil, fmt.Errorf("daemon: pid file: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		b, _ := io.ReadAll(io.LimitReader(f, 32))
@@ -40,15 +44,15 @@ func LockPIDFile(path string) (*PIDFile, error) {
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%w: %s is locked by pid %s", ErrLocked, path, strings.TrimSpace(string(b)))
 		}
-		return nil, fmt.Errorf("lws: locking pid file %s: %w", path, err)
+		return nil, fmt.Errorf("daemon: locking pid file %s: %w", path, err)
 	}
 	if err := f.Truncate(0); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lws: pid file %s: %w", path, err)
+		return nil, fmt.Errorf("daemon: pid file %s: %w", path, err)
 	}
 	if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lws: pid file %s: %w", path, err)
+		return nil, fmt.Errorf("daemon: pid file %s: %w", path, err)
 	}
 	return &PIDFile{f: f, path: path}, nil
 }
@@ -69,8 +73,8 @@ func (p *PIDFile) Close() error {
 	return err
 }
 
-// DaemonOptions configure Daemonize.
-type DaemonOptions struct {
+// Options configure Daemonize.
+type Options struct {
 	// PIDFile is the lock file the daemon holds while it runs. Required.
 	PIDFile string
 	// Args are the arguments of the detached copy. Nil means the
@@ -103,9 +107,9 @@ const daemonEnv = "GOLWS_DAEMON_CHILD"
 //
 // Under a service manager (systemd Type=simple, runit, a container) do not
 // daemonize: run in the foreground and, if wanted, hold LockPIDFile.
-func Daemonize(o DaemonOptions) (pf *PIDFile, parent bool, err error) {
+func Daemonize(o Options) (pf *PIDFile, parent bool, err error) {
 	if o.PIDFile == "" {
-		return nil, false, errors.New("lws: Daemonize needs a PIDFile")
+		return nil, false, errors.New("daemon: Daemonize needs a PIDFile")
 	}
 	if fd := os.Getenv(daemonEnv); fd != "" {
 		os.Unsetenv(daemonEnv)
@@ -113,7 +117,7 @@ func Daemonize(o DaemonOptions) (pf *PIDFile, parent bool, err error) {
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, true, fmt.Errorf("lws: Daemonize: %w", err)
+		return nil, true, fmt.Errorf("daemon: Daemonize: %w", err)
 	}
 	args := o.Args
 	if args == nil {
@@ -125,19 +129,19 @@ func Daemonize(o DaemonOptions) (pf *PIDFile, parent bool, err error) {
 	}
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		return nil, true, fmt.Errorf("lws: Daemonize: %w", err)
+		return nil, true, fmt.Errorf("daemon: Daemonize: %w", err)
 	}
 	defer null.Close()
 	out := null
 	if o.Output != "" {
 		if out, err = os.OpenFile(o.Output, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err != nil {
-			return nil, true, fmt.Errorf("lws: Daemonize: %w", err)
+			return nil, true, fmt.Errorf("daemon: Daemonize: %w", err)
 		}
 		defer out.Close()
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, true, fmt.Errorf("lws: Daemonize: %w", err)
+		return nil, true, fmt.Errorf("daemon: Daemonize: %w", err)
 	}
 	defer r.Close()
 	cmd := exec.Command(exe, args...)
@@ -149,7 +153,7 @@ func Daemonize(o DaemonOptions) (pf *PIDFile, parent bool, err error) {
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
-		return nil, true, fmt.Errorf("lws: Daemonize: starting %s: %w", exe, err)
+		return nil, true, fmt.Errorf("daemon: Daemonize: starting %s: %w", exe, err)
 	}
 	// The copy answers "ok" once it holds the lock, or why it could not.
 	line, _ := bufio.NewReader(r).ReadString('\n')
@@ -165,14 +169,14 @@ func Daemonize(o DaemonOptions) (pf *PIDFile, parent bool, err error) {
 	if line == "" {
 		line = "it exited before taking the lock"
 	}
-	return nil, true, fmt.Errorf("lws: Daemonize: the detached copy failed: %s", line)
+	return nil, true, fmt.Errorf("daemon: Daemonize: the detached copy failed: %s", line)
 }
 
 // daemonChild takes the lock in the detached copy and tells the parent.
 func daemonChild(path, fd string) (*PIDFile, bool, error) {
 	n, err := strconv.Atoi(fd)
 	if err != nil {
-		return nil, false, fmt.Errorf("lws: Daemonize: bad %s=%q", daemonEnv, fd)
+		return nil, false, fmt.Errorf("daemon: Daemonize: bad %s=%q", daemonEnv, fd)
 	}
 	ready := os.NewFile(uintptr(n), "daemon-ready")
 	defer ready.Close()

@@ -1,4 +1,4 @@
-package lws_test
+package lwsws_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golws/lws"
+	"github.com/golws/lws/lwsws"
 )
 
 const globalConf = `{
@@ -59,7 +59,7 @@ func TestConfigParse(t *testing.T) {
 	os.WriteFile(global, []byte(globalConf), 0o644)
 	os.Mkdir(filepath.Join(dir, "conf.d"), 0o755)
 	os.WriteFile(filepath.Join(dir, "conf.d", "10-localhost.json"), []byte(vhostConf), 0o644)
-	cfg, err := lws.LoadConfig(global, filepath.Join(dir, "conf.d"))
+	cfg, err := lwsws.Load(global, filepath.Join(dir, "conf.d"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,14 +82,14 @@ func TestConfigParse(t *testing.T) {
 		t.Fatalf("protocols %+v", v.Protocols)
 	}
 	for _, tt := range []struct{ origin, kind, target string }{
-		{"file:///var/www", lws.OriginFile, "/var/www"},
-		{"cgi:///x.sh", lws.OriginCGI, "/x.sh"},
-		{"callback://protocol-post-demo", lws.OriginCallback, "protocol-post-demo"},
-		{">https://example.com/new", lws.OriginRedirect, "https://example.com/new"},
-		{"http://127.0.0.1:8080/app", lws.OriginHTTP, "http://127.0.0.1:8080/app"},
-		{"https://backend/", lws.OriginHTTPS, "https://backend/"},
+		{"file:///var/www", lwsws.OriginFile, "/var/www"},
+		{"cgi:///x.sh", lwsws.OriginCGI, "/x.sh"},
+		{"callback://protocol-post-demo", lwsws.OriginCallback, "protocol-post-demo"},
+		{">https://example.com/new", lwsws.OriginRedirect, "https://example.com/new"},
+		{"http://127.0.0.1:8080/app", lwsws.OriginHTTP, "http://127.0.0.1:8080/app"},
+		{"https://backend/", lwsws.OriginHTTPS, "https://backend/"},
 	} {
-		kind, target, err := lws.OriginKind(tt.origin)
+		kind, target, err := lwsws.OriginKind(tt.origin)
 		if err != nil || kind != tt.kind || target != tt.target {
 			t.Errorf("OriginKind(%q) = %q, %q, %v", tt.origin, kind, target, err)
 		}
@@ -121,9 +121,9 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var cfg lws.Config
+			var cfg lwsws.Config
 			err := cfg.Parse("site.json", []byte(tt.json))
-			var ce *lws.ConfigError
+			var ce *lwsws.Error
 			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
@@ -138,9 +138,9 @@ func FuzzConfigParse(f *testing.F) {
 	f.Add([]byte(vhostConf))
 	f.Add([]byte(`{"vhosts": [{"name": 1}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var cfg lws.Config
+		var cfg lwsws.Config
 		err := cfg.Parse("fuzz.json", data)
-		var ce *lws.ConfigError
+		var ce *lwsws.Error
 		if err != nil && (!errors.As(err, &ce) || ce.File != "fuzz.json") {
 			t.Fatalf("unlocated error %v", err)
 		}

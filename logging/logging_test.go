@@ -1,4 +1,4 @@
-package lws_test
+package logging
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/golws/lws"
 )
 
 func TestSyslogHandler(t *testing.T) {
@@ -26,9 +24,9 @@ func TestSyslogHandler(t *testing.T) {
 	}
 	defer w.Close()
 
-	log := slog.New(lws.NewSyslogHandler(w, lws.LevelNotice)).With("vhost", "v1")
-	log.Log(context.Background(), lws.LevelInfo, "not sent")
-	log.Log(context.Background(), lws.LevelNotice, "listening", "port", 7681)
+	log := slog.New(NewSyslogHandler(w, LevelNotice)).With("vhost", "v1")
+	log.Log(context.Background(), LevelInfo, "not sent")
+	log.Log(context.Background(), LevelNotice, "listening", "port", 7681)
 	log.Warn("slow peer")
 	log.Error("bind failed")
 

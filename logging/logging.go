@@ -1,4 +1,7 @@
-package lws
+// Package logging gives golws programs lws's five log levels (err, warn,
+// notice, info, debug) on log/slog: a text logger that names them as lws
+// does, level names as lws configurations spell them, and a syslog handler.
+package logging
 
 import (
 	"context"

@@ -1,4 +1,8 @@
-package lws
+// Package lwsws reads lwsws's JSON configuration (a global file and a
+// directory of vhost files) and builds an lws.Server from it: Load parses,
+// naming the file, line and key of every mistake; New binds the vhosts,
+// their listeners, TLS, mounts and protocols (registered plugins).
+package lwsws
 
 import (
 	"errors"
@@ -10,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/golws/lws/logging"
 )
 
 // Config is the configuration of a generic golws server, lwsws's role: a
@@ -18,12 +24,12 @@ import (
 // too, and unknown keys, wrong types and bad origins are errors that name the
 // file, the line and the key.
 type Config struct {
-	Global GlobalConfig
-	Vhosts []VhostConfig
+	Global Global
+	Vhosts []Vhost
 }
 
-// GlobalConfig holds the "global" object.
-type GlobalConfig struct {
+// Global holds the "global" object.
+type Global struct {
 	Interface     string // "interface": default address (or device) vhosts listen on
 	PingPongSecs  int    // "ws-pingpong-secs": WebSocket ping interval
 	TimeoutSecs   int    // "timeout-secs": read-header timeout
@@ -34,8 +40,8 @@ type GlobalConfig struct {
 	IPLimitActive int    // "ip-limit-ah": requests in progress per peer IP
 }
 
-// VhostConfig is one entry of a "vhosts" array.
-type VhostConfig struct {
+// Vhost is one entry of a "vhosts" array.
+type Vhost struct {
 	Name             string // "name"
 	Port             int    // "port"
 	Interface        string // "interface": an IP address or host name to listen on, or a device such as "eth0" to bind to (default: global "interface", else all addresses)
@@ -47,7 +53,7 @@ type VhostConfig struct {
 	RawRole          string // "listen-accept-role": "raw-skt" enables the raw fallback
 	RawProtocol      string // "listen-accept-protocol": the raw fallback's protocol
 	RawSilenceMs     int    // "listen-accept-silence-ms": opt-in silence rule, a connection silent that long goes raw (0: none, the first bytes decide)
-	Mounts           []MountConfig
+	Mounts           []Mount
 	// Protocols are the "ws-protocols": protocol name → per-vhost options
 	// (lws pvo); "default": "1" marks the default protocol.
 	Protocols      map[string]map[string]string
@@ -59,8 +65,8 @@ type VhostConfig struct {
 	Line int
 }
 
-// MountConfig is one entry of a vhost's "mounts" array.
-type MountConfig struct {
+// Mount is one entry of a vhost's "mounts" array.
+type Mount struct {
 	Mountpoint          string            // "mountpoint"
 	Origin              string            // "origin", validated: see OriginKind
 	Default             string            // "default": default document
@@ -121,9 +127,9 @@ func OriginKind(origin string) (kind, target string, err error) {
 	return "", "", fmt.Errorf("origin %q: unknown scheme %q", origin, scheme)
 }
 
-// LoadConfig reads the global file (if not empty) and then every *.json file
+// Load reads the global file (if not empty) and then every *.json file
 // of dir (if not empty), in name order, merging their vhosts.
-func LoadConfig(global, dir string) (*Config, error) {
+func Load(global, dir string) (*Config, error) {
 	cfg := &Config{}
 	if global != "" {
 		data, err := os.ReadFile(global)
@@ -153,8 +159,8 @@ func LoadConfig(global, dir string) (*Config, error) {
 	return cfg, nil
 }
 
-// ConfigError locates a configuration mistake.
-type ConfigError struct {
+// Error locates a configuration mistake.
+type Error struct {
 	File string
 	Line int
 	Key  string // the path of the key, such as vhosts[0].mounts[1].origin
@@ -162,7 +168,7 @@ type ConfigError struct {
 }
 
 // Error reads "file:line: key: problem".
-func (e *ConfigError) Error() string {
+func (e *Error) Error() string {
 	if e.Key == "" {
 		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 	}
@@ -170,7 +176,7 @@ func (e *ConfigError) Error() string {
 }
 
 // Unwrap returns the problem.
-func (e *ConfigError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
 // Parse merges one configuration file's content into c: its "global"
 // settings and its "vhosts".
@@ -184,14 +190,14 @@ func (c *Config) Parse(file string, data []byte) error {
 				line, msg = n, rest
 			}
 		}
-		return &ConfigError{File: file, Line: line, Err: errors.New(msg)}
+		return &Error{File: file, Line: line, Err: errors.New(msg)}
 	}
 	p := &configParser{file: file}
 	p.object(root, "", map[string]func(string, *node){
 		"global": func(key string, n *node) { p.global(n, key, &c.Global) },
 		"vhosts": func(key string, n *node) {
 			p.array(n, key, func(k string, e *node) {
-				v := VhostConfig{File: file, Line: e.line}
+				v := Vhost{File: file, Line: e.line}
 				p.vhost(e, k, &v)
 				c.Vhosts = append(c.Vhosts, v)
 			})
@@ -208,7 +214,7 @@ type configParser struct {
 
 func (p *configParser) fail(line int, key string, format string, args ...any) {
 	if p.err == nil {
-		p.err = &ConfigError{File: p.file, Line: line, Key: key, Err: fmt.Errorf(format, args...)}
+		p.err = &Error{File: p.file, Line: line, Key: key, Err: fmt.Errorf(format, args...)}
 	}
 }
 
@@ -334,7 +340,7 @@ func describe(n *node) string {
 	return n.typeName()
 }
 
-func (p *configParser) global(n *node, path string, g *GlobalConfig) {
+func (p *configParser) global(n *node, path string, g *Global) {
 	p.object(n, path, map[string]func(string, *node){
 		"interface":        p.str(&g.Interface),
 		"ws-pingpong-secs": p.num(&g.PingPongSecs),
@@ -346,13 +352,13 @@ func (p *configParser) global(n *node, path string, g *GlobalConfig) {
 		"ip-limit-ah":      p.num(&g.IPLimitActive),
 	})
 	if g.LogLevel != "" {
-		if _, err := ParseLevel(g.LogLevel); err != nil {
+		if _, err := logging.ParseLevel(g.LogLevel); err != nil {
 			p.fail(n.line, join(path, "log-level"), "%v", err)
 		}
 	}
 }
 
-func (p *configParser) vhost(n *node, path string, v *VhostConfig) {
+func (p *configParser) vhost(n *node, path string, v *Vhost) {
 	p.object(n, path, map[string]func(string, *node){
 		"name":                     p.str(&v.Name),
 		"port":                     p.num(&v.Port),
@@ -368,7 +374,7 @@ func (p *configParser) vhost(n *node, path string, v *VhostConfig) {
 		"listen-accept-silence-ms": p.num(&v.RawSilenceMs),
 		"mounts": func(key string, n *node) {
 			p.array(n, key, func(k string, e *node) {
-				m := MountConfig{File: p.file, Line: e.line}
+				m := Mount{File: p.file, Line: e.line}
 				p.mount(e, k, &m)
 				v.Mounts = append(v.Mounts, m)
 			})
@@ -397,7 +403,7 @@ func (p *configParser) vhost(n *node, path string, v *VhostConfig) {
 
 // protocols reads "ws-protocols": an array of objects whose keys are
 // protocol names and whose values are their options.
-func (p *configParser) protocols(n *node, key string, v *VhostConfig) {
+func (p *configParser) protocols(n *node, key string, v *Vhost) {
 	list, ok := n.val.([]*node)
 	if !ok {
 		p.fail(n.line, key, "want an array, got %s", n.typeName())
@@ -424,7 +430,7 @@ func (p *configParser) protocols(n *node, key string, v *VhostConfig) {
 	}
 }
 
-func (p *configParser) mount(n *node, path string, m *MountConfig) {
+func (p *configParser) mount(n *node, path string, m *Mount) {
 	p.object(n, path, map[string]func(string, *node){
 		"mountpoint":           p.str(&m.Mountpoint),
 		"origin":               p.str(&m.Origin),
@@ -450,8 +456,8 @@ func (p *configParser) mount(n *node, path string, m *MountConfig) {
 
 // ListenOn moves the first vhost to addr ("host:port"; port 0 picks a free
 // port), as a command-line override of the configured address. If that
-// address then cannot be bound, NewFromConfig's error is not a
-// *ConfigError: the configuration did not cause it.
+// address then cannot be bound, New's error is not a
+// *Error: the configuration did not cause it.
 func (c *Config) ListenOn(addr string) error {
 	if len(c.Vhosts) == 0 {
 		return errors.New("lws: the configuration has no vhost")

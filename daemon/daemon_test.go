@@ -1,4 +1,4 @@
-package lws_test
+package daemon
 
 import (
 	"errors"
@@ -10,13 +10,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/golws/lws"
 )
 
 func TestPIDFileLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "golws.pid")
-	pf, err := lws.LockPIDFile(path)
+	pf, err := LockPIDFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,8 +22,8 @@ func TestPIDFileLock(t *testing.T) {
 	if strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
 		t.Fatalf("pid file holds %q", b)
 	}
-	_, err = lws.LockPIDFile(path)
-	if !errors.Is(err, lws.ErrLocked) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) || !strings.Contains(err.Error(), path) {
+	_, err = LockPIDFile(path)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("second lock: %v", err)
 	}
 	if err := pf.Close(); err != nil {
@@ -37,12 +35,12 @@ func TestPIDFileLock(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("pid file left after Close: %v", err)
 	}
-	pf, err = lws.LockPIDFile(path)
+	pf, err = LockPIDFile(path)
 	if err != nil {
 		t.Fatalf("lock after release: %v", err)
 	}
 	pf.Close()
-	if _, err := lws.LockPIDFile(filepath.Join(t.TempDir(), "no", "such", "dir.pid")); err == nil || errors.Is(err, lws.ErrLocked) {
+	if _, err := LockPIDFile(filepath.Join(t.TempDir(), "no", "such", "dir.pid")); err == nil || errors.Is(err, ErrLocked) {
 		t.Fatalf("lock in a missing directory: %v", err)
 	}
 }
@@ -60,8 +58,8 @@ func TestDaemonize(t *testing.T) {
 	}
 	pidPath := filepath.Join(dir, "d.pid")
 	stop, facts := filepath.Join(dir, "stop"), filepath.Join(dir, "facts")
-	opts := lws.DaemonOptions{PIDFile: pidPath, Args: []string{"-test.run=^TestDaemonize$", "-test.count=1"}}
-	pf, parent, err := lws.Daemonize(opts)
+	opts := Options{PIDFile: pidPath, Args: []string{"-test.run=^TestDaemonize$", "-test.count=1"}}
+	pf, parent, err := Daemonize(opts)
 	if !parent {
 		// The detached copy.
 		if err != nil {
@@ -89,17 +87,17 @@ func TestDaemonize(t *testing.T) {
 	if sid != pid || stdin != "/dev/null" || wd != "/" {
 		t.Errorf("detached copy: pid %d sid %d stdin %q wd %q; want its own session, /dev/null and /", pid, sid, stdin, wd)
 	}
-	_, err = lws.LockPIDFile(pidPath)
-	if !errors.Is(err, lws.ErrLocked) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(pid)) {
+	_, err = LockPIDFile(pidPath)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(pid)) {
 		t.Fatalf("lock while the daemon runs: %v", err)
 	}
-	if _, parent, err := lws.Daemonize(opts); !parent || !errors.Is(err, lws.ErrLocked) {
+	if _, parent, err := Daemonize(opts); !parent || !errors.Is(err, ErrLocked) {
 		t.Fatalf("a second daemon: %v", err)
 	}
 	os.WriteFile(stop, nil, 0o644)
-	var again *lws.PIDFile
+	var again *PIDFile
 	poll(t, 10*time.Second, "the daemon to release its lock", func() bool {
-		again, err = lws.LockPIDFile(pidPath)
+		again, err = LockPIDFile(pidPath)
 		return err == nil
 	})
 	again.Close()

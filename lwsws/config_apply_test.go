@@ -1,4 +1,4 @@
-package lws_test
+package lwsws_test
 
 import (
 	"context"
@@ -15,26 +15,16 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/lwsws"
 	_ "github.com/golws/lws/plugins/echo"
 )
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 func TestNewFromConfigServes(t *testing.T) {
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "www"), 0o755)
 	os.WriteFile(filepath.Join(dir, "www", "index.html"), []byte("<p>configured</p>"), 0o644)
-	port := freeTCPPort(t)
+	port := lwstest.FreeTCPPort(t)
 	conf := fmt.Sprintf(`{
   "global": { "log-level": "err", "ws-pingpong-secs": "20" },
   "vhosts": [{
@@ -49,11 +39,11 @@ func TestNewFromConfigServes(t *testing.T) {
 }`, port)
 	file := filepath.Join(dir, "site.json")
 	os.WriteFile(file, []byte(conf), 0o644)
-	cfg, err := lws.LoadConfig("", dir)
+	cfg, err := lwsws.Load("", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := lws.NewFromConfig(cfg, &lws.ApplyOptions{})
+	c, err := lwsws.New(cfg, &lwsws.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +98,13 @@ func TestNewFromConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			conf := fmt.Sprintf("{\"vhosts\": [{\"name\": \"a\", \"port\": %d, \"interface\": \"127.0.0.1\",\n%s}]}", freeTCPPort(t), tt.vhost)
-			var cfg lws.Config
+			conf := fmt.Sprintf("{\"vhosts\": [{\"name\": \"a\", \"port\": %d, \"interface\": \"127.0.0.1\",\n%s}]}", lwstest.FreeTCPPort(t), tt.vhost)
+			var cfg lwsws.Config
 			if err := cfg.Parse("site.json", []byte(conf)); err != nil {
 				t.Fatal(err)
 			}
-			_, err := lws.NewFromConfig(&cfg, nil)
-			var ce *lws.ConfigError
+			_, err := lwsws.New(&cfg, nil)
+			var ce *lwsws.Error
 			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
@@ -132,15 +122,15 @@ func TestNewFromConfigFailureClosesListeners(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			first, second := freeTCPPort(t), freeTCPPort(t)
+			first, second := lwstest.FreeTCPPort(t), lwstest.FreeTCPPort(t)
 			conf := fmt.Sprintf(`{"vhosts": [
  {"name": "a", "port": %d, "interface": "127.0.0.1", "ws-protocols": [{"lws-echo": {}}]},
  {"name": "b", "port": %d, "interface": "127.0.0.1", %s}]}`, first, second, tt.second)
-			var cfg lws.Config
+			var cfg lwsws.Config
 			if err := cfg.Parse("site.json", []byte(conf)); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := lws.NewFromConfig(&cfg, &lws.ApplyOptions{}); err == nil {
+			if _, err := lwsws.New(&cfg, &lwsws.Options{}); err == nil {
 				t.Fatal("NewFromConfig succeeded")
 			}
 			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", first))
