@@ -10,7 +10,9 @@
 //   - Ring and Tail are a bounded multi-consumer ring (libwebsockets'
 //     lws_ring): producers Append without ever blocking, each consumer reads
 //     through its own Tail, and a consumer that lags by more than the ring's
-//     size is skipped forward or dropped according to the ring's Policy.
+//     size is skipped forward or dropped according to the ring's Policy, or,
+//     with the lossless Block policy, producers are refused until the slowest
+//     consumer catches up (Ring.OnRoom says when to try again).
 //
 // # Concurrency
 //

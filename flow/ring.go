@@ -16,6 +16,13 @@ const (
 	// Drop detaches a lagging consumer: Tail.Dropped becomes true and
 	// Tail.Next reports nothing more.
 	Drop
+	// Block never loses an item: a full ring refuses Append (it reports
+	// false) until its slowest consumer has read enough, and OnRoom tells
+	// the producers held back when to try again. This is lws_ring paired
+	// with rx flow control: the producers that are connections turn their
+	// rx off while the ring is full. Memory stays bounded by the ring's
+	// size plus whatever the refused producers hold themselves.
+	Block
 )
 
 // String returns "skip", "drop", or a description of an invalid Policy.
@@ -25,6 +32,8 @@ func (p Policy) String() string {
 		return "skip"
 	case Drop:
 		return "drop"
+	case Block:
+		return "block"
 	}
 	return fmt.Sprintf("Policy(%d)", uint8(p))
 }
@@ -34,7 +43,8 @@ func (p Policy) String() string {
 // Tail, made by Subscribe. The ring keeps an item only until every consumer
 // has read it, and never more than its size items: when a consumer falls
 // further behind, the ring's Policy either skips it forward or drops it, so a
-// slow consumer never holds back producers or grows memory.
+// slow consumer never holds back producers or grows memory, or (Block)
+// refuses the producers until the slowest consumer catches up.
 //
 // The ring does not wake consumers; pair each consumer with a Signal that
 // the producer notifies after Append, and drain Next until it reports false.
@@ -57,6 +67,10 @@ type Ring[T any] struct {
 	lo        uint64 // oldest retained item; lo == head or at[lo] > 0
 	head      uint64 // next item to append
 	consumers int    // attached tails: sum of at
+	// waiters are the OnRoom callbacks of producers a full Block ring
+	// refused; they run, outside mu, once Len falls to resume.
+	waiters []func()
+	resume  int // Len at or below which waiters run
 }
 
 // NewRing returns an empty ring holding at most size items, handling lagging
@@ -66,29 +80,76 @@ func NewRing[T any](size int, policy Policy) *Ring[T] {
 	if size <= 0 {
 		panic(fmt.Sprintf("flow: NewRing: size must be positive, got %d", size))
 	}
-	if policy != Skip && policy != Drop {
+	if policy > Block {
 		panic(fmt.Sprintf("flow: NewRing: unknown %v", policy))
 	}
-	return &Ring[T]{policy: policy, buf: make([]T, size), at: make([]int, size+1)}
+	// A refused producer resumes once a quarter of the ring is free, so
+	// producers and consumers do not take turns item by item.
+	resume := size - max(1, size/4)
+	return &Ring[T]{policy: policy, buf: make([]T, size), at: make([]int, size+1), resume: resume}
 }
 
-// Append adds v for every current consumer. It never blocks on consumers and
-// never grows the ring: with no consumers v is discarded, and when the ring
-// is full the oldest item is overwritten, skipping or dropping the consumers
-// that had not read it yet.
-func (r *Ring[T]) Append(v T) {
+// Policy is the ring's policy for lagging consumers.
+func (r *Ring[T]) Policy() Policy { return r.policy }
+
+// Append adds v for every current consumer and reports whether it did. It
+// never blocks on consumers and never grows the ring: with no consumers v is
+// discarded (and Append reports true: nobody lost it), and when the ring is
+// full the oldest item is overwritten, skipping or dropping the consumers
+// that had not read it yet, except in a Block ring, which refuses v instead
+// and reports false; see OnRoom.
+func (r *Ring[T]) Append(v T) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.head-r.lo == uint64(len(r.buf)) {
+		if r.policy == Block {
+			return false
+		}
 		r.evict()
 	}
 	if r.consumers == 0 {
 		r.head++
 		r.lo = r.head
-		return
+		return true
 	}
 	r.buf[r.head%uint64(len(r.buf))] = v
 	r.head++
+	return true
+}
+
+// OnRoom arranges for f to be called once, from the goroutine of the
+// consumer that makes room, when the ring has room again: when at least a
+// quarter of it is free (one slot for rings of fewer than four). If there is
+// room already, f runs at once, in the caller's goroutine. f runs without
+// the ring's lock held and may call Append; it must not block. Only a
+// Block ring ever refuses an Append, but OnRoom works for every policy.
+func (r *Ring[T]) OnRoom(f func()) {
+	r.mu.Lock()
+	if int(r.head-r.lo) <= r.resume {
+		r.mu.Unlock()
+		f()
+		return
+	}
+	r.waiters = append(r.waiters, f)
+	r.mu.Unlock()
+}
+
+// wakeable takes the waiters to run, if the ring has room for them. r.mu
+// must be held; the caller runs them once it has let go of it.
+func (r *Ring[T]) wakeable() []func() {
+	if len(r.waiters) == 0 || int(r.head-r.lo) > r.resume {
+		return nil
+	}
+	w := r.waiters
+	r.waiters = nil
+	return w
+}
+
+// run calls the waiters wakeable returned.
+func run(fs []func()) {
+	for _, f := range fs {
+		f()
+	}
 }
 
 // evict gives up the oldest item, applying the policy to the tails still
@@ -185,8 +246,8 @@ func (t *Tail[T]) sync() bool {
 func (t *Tail[T]) Next() (v T, ok bool) {
 	r := t.r
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if !t.sync() || t.pos == r.head {
+		r.mu.Unlock()
 		return v, false
 	}
 	v = r.buf[t.pos%uint64(len(r.buf))]
@@ -196,6 +257,9 @@ func (t *Tail[T]) Next() (v T, ok bool) {
 	if t.pos-1 == r.lo {
 		r.release()
 	}
+	w := r.wakeable()
+	r.mu.Unlock()
+	run(w)
 	return v, true
 }
 
@@ -245,9 +309,9 @@ func (t *Tail[T]) Dropped() bool {
 func (t *Tail[T]) Close() {
 	r := t.r
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if !t.sync() {
 		t.closed = true
+		r.mu.Unlock()
 		return
 	}
 	t.closed = true
@@ -256,4 +320,7 @@ func (t *Tail[T]) Close() {
 	if t.pos == r.lo {
 		r.release()
 	}
+	w := r.wakeable()
+	r.mu.Unlock()
+	run(w)
 }

@@ -21,10 +21,14 @@ func FuzzRing(f *testing.F) {
 	f.Add(uint8(3), false, []byte{2, 0, 0, 0, 0, 0, 3, 0, 3, 0, 2, 0, 1, 4, 0, 3, 1})
 	f.Add(uint8(1), true, []byte{2, 2, 0, 3, 0, 0, 3, 1, 1, 3, 0, 4, 1, 2, 0, 5, 2})
 	f.Add(uint8(0), false, []byte{2, 0, 0, 4, 0, 0, 2, 0, 3, 1, 3, 0, 3, 0})
+	f.Add(uint8(129), false, []byte{2, 0, 0, 0, 2, 0, 3, 0, 0, 3, 1, 3, 1, 0, 5, 0, 0})
 	f.Fuzz(func(t *testing.T, sizeByte uint8, drop bool, ops []byte) {
 		size, policy := int(sizeByte%8)+1, Skip
-		if drop {
+		switch {
+		case drop:
 			policy = Drop
+		case sizeByte >= 128:
+			policy = Block
 		}
 		r := NewRing[int](size, policy)
 		var items []int
@@ -41,6 +45,19 @@ func FuzzRing(f *testing.F) {
 			case 0, 1:
 				v := len(items) + 1
 				head := len(items)
+				if policy == Block {
+					full := false
+					for _, m := range tails {
+						full = full || (m.attached() && head-m.pos >= size)
+					}
+					if got := r.Append(v); got == full {
+						t.Fatalf("step %d: Block Append = %v with the ring full = %v", step, got, full)
+					}
+					if !full {
+						items = append(items, v)
+					}
+					break
+				}
 				for _, m := range tails {
 					if !m.attached() || head+1-m.pos <= size {
 						continue
@@ -53,7 +70,9 @@ func FuzzRing(f *testing.F) {
 					}
 				}
 				items = append(items, v)
-				r.Append(v)
+				if !r.Append(v) {
+					t.Fatalf("step %d: %v Append refused", step, policy)
+				}
 			case 2:
 				if len(tails) < 8 {
 					tails = append(tails, &modelTail{real: r.Subscribe(), pos: len(items)})
