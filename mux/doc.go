@@ -7,7 +7,8 @@
 // directory, a zip archive, an overlay) with lws's default document, MIME
 // and cache rules. Errors are answered by Vhost.Error: a redirect to the
 // vhost's 404 document, or a small page linking /error.css. Every vhost
-// serves /lws-common.js (CommonJS) unless a mount has its own.
+// serves /lws-common.js (CommonJS) and /error.css (ErrorCSS) unless a mount
+// has its own.
 //
 // A Vhost is an ordinary http.Handler, so it mounts into any net/http server
 // and composes with its middleware.

@@ -18,14 +18,14 @@ import (
 // stating code and msg (empty msg: the status text) that links /error.css,
 // so a site can style its error pages by serving that file.
 //
-// A 404 for GET or HEAD of /lws-common.js serves the framework's copy of
-// that script instead (see CommonJS): a site's own file, served by a mount,
-// takes precedence. Error may be called on a nil *Vhost: it then answers
+// A 404 for GET or HEAD of /lws-common.js or /error.css serves the
+// framework's copy of that file instead (see CommonJS and ErrorCSS): a
+// site's own file, served by a mount, takes precedence. Error may be called on a nil *Vhost: it then answers
 // with the synthesized page.
 func (v *Vhost) Error(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	if code == http.StatusNotFound {
-		if r.URL.Path == CommonJSPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-			serveCommonJS(w, r)
+		if a, ok := builtins[r.URL.Path]; ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			a.serve(w, r)
 			return
 		}
 		if v != nil && v.ErrorDocument404 != "" && r.URL.Path != v.ErrorDocument404 {
@@ -82,15 +82,33 @@ const CommonJSPath = "/lws-common.js"
 //go:embed assets/lws-common.js
 var CommonJS string
 
-var commonJSETag = func() string {
-	sum := sha256.Sum256([]byte(CommonJS))
-	return `"` + hex.EncodeToString(sum[:8]) + `"`
-}()
+// ErrorCSSPath is where vhosts serve ErrorCSS.
+const ErrorCSSPath = "/error.css"
 
-func serveCommonJS(w http.ResponseWriter, r *http.Request) {
+// ErrorCSS is the style sheet the synthesized error pages link.
+//
+//go:embed assets/error.css
+var ErrorCSS string
+
+// builtin is a file every vhost serves when no mount has its own.
+type builtin struct {
+	name, content, contentType, etag string
+}
+
+func newBuiltin(name, content, contentType string) builtin {
+	sum := sha256.Sum256([]byte(content))
+	return builtin{name, content, contentType, `"` + hex.EncodeToString(sum[:8]) + `"`}
+}
+
+var builtins = map[string]builtin{
+	CommonJSPath: newBuiltin(CommonJSPath, CommonJS, "text/javascript; charset=utf-8"),
+	ErrorCSSPath: newBuiltin(ErrorCSSPath, ErrorCSS, "text/css; charset=utf-8"),
+}
+
+func (b builtin) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Type", "text/javascript; charset=utf-8")
-	h.Set("Etag", commonJSETag)
+	h.Set("Content-Type", b.contentType)
+	h.Set("Etag", b.etag)
 	h.Set("Cache-Control", "public, max-age=3600")
-	http.ServeContent(w, r, CommonJSPath, time.Time{}, strings.NewReader(CommonJS))
+	http.ServeContent(w, r, b.name, time.Time{}, strings.NewReader(b.content))
 }

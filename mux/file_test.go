@@ -145,6 +145,7 @@ func TestFileMount(t *testing.T) {
 		{method: "HEAD", path: "/big.txt", status: 200, want: map[string]string{"Content-Length": "10000"}},
 		{method: "POST", path: "/big.txt", status: 405, want: map[string]string{"Allow": "GET, HEAD"}},
 		{path: "/lws-common.js", status: 200, body: "lws_gray_out", want: map[string]string{"Content-Type": "text/javascript; charset=utf-8"}},
+		{path: "/error.css", status: 200, body: "font-family", want: map[string]string{"Content-Type": "text/css; charset=utf-8"}},
 	})
 }
 

@@ -5,7 +5,7 @@
 // recompressing; other clients get it inflated, one buffer at a time.
 //
 // Without -zip it serves its built-in candide.zip (a page and a jpg); open
-// /ziptest/candide.html.
+// /ziptest/ (its default document is candide.html).
 package main
 
 import (
@@ -64,7 +64,7 @@ func serve(ctx context.Context, addr, zipPath string, out io.Writer) error {
 		Listen: addr,
 		Mounts: []mux.Mount{
 			mux.FileMount("/", fops.FromFS(fstest.MapFS{"index.html": {Data: []byte(index)}}), nil),
-			mux.FileMount("/ziptest", z, &mux.FileOptions{MaxAge: 3600, Reusable: true, Intermediaries: true}),
+			mux.FileMount("/ziptest", z, &mux.FileOptions{Default: "candide.html", MaxAge: 3600, Reusable: true, Intermediaries: true}),
 		},
 	})
 	if err != nil {

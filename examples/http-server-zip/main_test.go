@@ -50,6 +50,7 @@ func TestZipMount(t *testing.T) {
 	}{
 		{"/ziptest/candide.html", "gzip", html, true, 18 + int64(entries["candide.html"].CompressedSize64), "text/html; charset=utf-8"},
 		{"/ziptest/candide.html", "", html, false, int64(len(html)), "text/html; charset=utf-8"},
+		{"/ziptest/", "", html, false, int64(len(html)), "text/html; charset=utf-8"}, // the default document
 		{"/ziptest/cover.jpg", "gzip", jpg, false, int64(len(jpg)), "image/jpeg"},
 		{"/ziptest/cover.jpg", "", jpg, false, int64(len(jpg)), "image/jpeg"},
 	}

@@ -55,6 +55,35 @@ func TestPageAndProtocols(t *testing.T) {
 	}
 }
 
+// TestPageAssets: what the page asks for besides itself is there — no 404
+// or 405 in a browser's console.
+func TestPageAssets(t *testing.T) {
+	url := extest.Start(t, run)
+	tests := []struct {
+		method, path string
+		status       int
+		ctype        string
+	}{
+		{http.MethodGet, "/favicon.ico", 200, "image/vnd.microsoft.icon"},
+		{http.MethodGet, "/error.css", 200, "text/css; charset=utf-8"},
+		{http.MethodGet, "/lws-common.js", 200, "text/javascript; charset=utf-8"},
+		{http.MethodOptions, "/formtest", 204, ""},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, url+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != tt.ctype {
+			t.Errorf("%s %s: %s %q, want %d %q", tt.method, tt.path, resp.Status, resp.Header.Get("Content-Type"), tt.status, tt.ctype)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
 func TestFormAndRawFallback(t *testing.T) {
 	url := extest.Start(t, run)
 	resp, err := http.PostForm(url+"/formtest", map[string][]string{"text": {"hello form"}})

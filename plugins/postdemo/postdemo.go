@@ -18,7 +18,8 @@
 //		...
 //	})
 //
-// Other methods are answered 405, other content types 415, malformed
+// OPTIONS is answered 204 with an Allow header (a page may probe with it),
+// other methods 405 (with Allow), other content types 415, malformed
 // bodies 400 and bodies past the limits (MaxURLEncoded, MaxField,
 // MaxParts, MaxPartHeader) 413, each with an Answer whose Error says why.
 package postdemo

@@ -204,10 +204,33 @@ func TestRefusals(t *testing.T) {
 				if resp.StatusCode != tt.status || a.Error == "" {
 					t.Fatalf("%d %+v, want %d with an error", resp.StatusCode, a, tt.status)
 				}
+				if allow := resp.Header.Get("Allow"); tt.status == http.StatusMethodNotAllowed && allow != "POST, OPTIONS" {
+					t.Fatalf("405 with Allow %q, want %q", allow, "POST, OPTIONS")
+				}
 			})
 		}
 	}
 	client.CloseIdleConnections()
+}
+
+// TestOptions: OPTIONS, which the test page probes the mount with, is
+// answered 204 with the methods allowed, and no body.
+func TestOptions(t *testing.T) {
+	u, _ := serve(t)
+	req, err := http.NewRequest(http.MethodOptions, u+"/formtest", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Allow") != "POST, OPTIONS" || len(b) != 0 {
+		t.Fatalf("%s Allow %q body %q, want 204 Allow \"POST, OPTIONS\" and no body", resp.Status, resp.Header.Get("Allow"), b)
+	}
+	http.DefaultClient.CloseIdleConnections()
 }
 
 // TestClientGoesAwayMidUpload cuts an upload off half way: the session and

@@ -35,7 +35,13 @@ type parseResult struct {
 // Established looks at the request: POST of a form, or an error answer.
 func (s *session) Established(c *conn.Conn) error {
 	r := mux.HTTPRequest(c)
-	if r.Method != http.MethodPost {
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodOptions: // what may be done here: a page probes with it
+		s.status = http.StatusNoContent
+		c.RequestWritable()
+		return nil
+	default:
 		s.fail(c, &httpError{http.StatusMethodNotAllowed, "POST a form here"})
 		return nil
 	}
@@ -116,9 +122,13 @@ func (s *session) Writeable(c *conn.Conn) error {
 	case s.wrote == 0:
 		s.wrote++
 		c.RequestWritable()
-		h := http.Header{
-			"Content-Type":   {"application/json"},
-			"Content-Length": {strconv.Itoa(len(s.answer))},
+		h := http.Header{}
+		if s.status != http.StatusNoContent {
+			h.Set("Content-Type", "application/json")
+			h.Set("Content-Length", strconv.Itoa(len(s.answer)))
+		}
+		if s.status == http.StatusNoContent || s.status == http.StatusMethodNotAllowed {
+			h.Set("Allow", allowed)
 		}
 		if !s.bodyDone && mux.HTTPRequest(c).ContentLength != 0 {
 			// Refused before the whole body came: the rest of it is not
@@ -134,6 +144,9 @@ func (s *session) Writeable(c *conn.Conn) error {
 	}
 	return nil
 }
+
+// allowed lists the methods the mount answers, for OPTIONS and 405.
+const allowed = "POST, OPTIONS"
 
 // Closed stops the parser, if it still waits for the body.
 func (s *session) Closed(*conn.Conn, error) {
