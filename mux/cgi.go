@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/textproto"
 	"os"
 	"os/exec"
@@ -238,20 +239,18 @@ func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, rc *http.Respons
 		return true // the client went away, or stalled: the script must die
 	}
 
-	var body io.Writer = w
-	var dec *dechunker
+	var body io.Reader = br
 	if chunked {
-		dec = &dechunker{w: w}
-		body = dec
+		// Decoded as it arrives, so a streamed script stays streamed; a
+		// broken framing or an early end is an error of Read.
+		body = httputil.NewChunkedReader(br)
 	}
 	buf := make([]byte, 32<<10)
 	for {
-		n, rerr := br.Read(buf)
+		n, rerr := body.Read(buf)
 		if n > 0 {
-			if _, err := body.Write(buf[:n]); err != nil {
-				if errors.Is(err, ErrChunked) {
-					h.log.Info("cgi: bad chunked output", "err", err)
-				} else if errors.Is(err, os.ErrDeadlineExceeded) {
+			if _, err := w.Write(buf[:n]); err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
 					h.log.Info("cgi: the client stopped reading", "stall", h.o.WriteStallTimeout)
 				}
 				return true
@@ -262,13 +261,12 @@ func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, rc *http.Respons
 		}
 		if rerr != nil {
 			if rerr != io.EOF || ctx.Err() != nil {
-				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				switch {
+				case errors.Is(ctx.Err(), context.DeadlineExceeded):
 					h.log.Info("cgi: timeout", "timeout", h.o.Timeout)
+				case chunked && ctx.Err() == nil:
+					h.log.Info("cgi: bad chunked output", "err", rerr)
 				}
-				return true
-			}
-			if dec != nil && !dec.done() {
-				h.log.Info("cgi: chunked output ended early")
 				return true
 			}
 			return false

@@ -123,6 +123,35 @@ func TestCGIStreams(t *testing.T) {
 	}
 }
 
+// TestCGIBrokenChunks: a script whose chunked framing breaks, or ends
+// before its last chunk, has the good part of its output delivered and the
+// response cut off, never completed: the client sees an error, not a
+// shorter body that looks whole.
+func TestCGIBrokenChunks(t *testing.T) {
+	for _, tt := range []struct {
+		name, brk string
+		h2        bool
+	}{
+		{"h1 bad size", "size", false},
+		{"h2 bad size", "size", true},
+		{"h1 early end", "early", false},
+		{"h2 early end", "early", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, client := cgiServer(t, tt.h2, cgiScript(t, "badchunk.sh"), &CGIOptions{Env: map[string]string{"BREAK": tt.brk}})
+			resp, err := client.Get(srv.URL + "/cgi")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err == nil || !strings.HasPrefix(string(b), "first\n") {
+				t.Fatalf("body %q, %v: want \"first\\n\" then an error", b, err)
+			}
+		})
+	}
+}
+
 func TestCGIEnvironment(t *testing.T) {
 	for _, h2 := range []bool{false, true} {
 		srv, client := cgiServer(t, h2, cgiScript(t, "env.sh"), &CGIOptions{Env: map[string]string{"GREETING": "hello mount"}})
