@@ -5,7 +5,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"time"
 )
 
 // Root is an FS of the files under one directory of the operating system.
@@ -70,7 +69,7 @@ func (r *Root) OpenFile(name string, flags Flag) (File, error) {
 		f.Close()
 		return nil, pathErr("open", name, ErrIsDir)
 	}
-	return &osFile{f: f, flags: flags&openFlags | ModTimeValid, length: st.Size(), mod: st.ModTime()}, nil
+	return &osFile{fileMeta: fileMeta{name: f.Name(), flags: flags&openFlags | ModTimeValid, length: st.Size(), mod: st.ModTime()}, f: f}, nil
 }
 
 // rootErr gives os.Root's refusals fops's sentinels: os reports an escape
@@ -83,19 +82,15 @@ func rootErr(name string, err error) error {
 	return err
 }
 
-// osFile is a File of a Root. Its position and length are kept here, as
-// lws keeps them in the generic part of its fop_fd.
+// osFile is a File of a Root.
 type osFile struct {
-	f      *os.File
-	flags  Flag
-	pos    int64
-	length int64
-	mod    time.Time
+	fileMeta
+	f *os.File
 }
 
 func (f *osFile) Read(p []byte) (int, error) {
 	if !readable(f.flags) {
-		return 0, pathErr("read", f.f.Name(), ErrNotOpenForReading)
+		return 0, pathErr("read", f.name, ErrNotOpenForReading)
 	}
 	n, err := f.f.Read(p)
 	f.pos += int64(n)
@@ -104,7 +99,7 @@ func (f *osFile) Read(p []byte) (int, error) {
 
 func (f *osFile) Write(p []byte) (int, error) {
 	if !f.flags.Has(Write) {
-		return 0, pathErr("write", f.f.Name(), ErrNotOpenForWriting)
+		return 0, pathErr("write", f.name, ErrNotOpenForWriting)
 	}
 	n, err := f.f.Write(p)
 	f.pos += int64(n)
@@ -113,22 +108,13 @@ func (f *osFile) Write(p []byte) (int, error) {
 }
 
 func (f *osFile) Seek(offset int64, whence int) (int64, error) {
-	n, err := seekTo(f.pos, f.length, offset, whence)
-	if err != nil {
-		return f.pos, pathErr("seek", f.f.Name(), err)
-	}
-	if _, err := f.f.Seek(n, io.SeekStart); err != nil {
-		return f.pos, err
-	}
-	f.pos = n
-	return n, nil
+	return f.seek(offset, whence, func(n int64) error {
+		_, err := f.f.Seek(n, io.SeekStart)
+		return err
+	})
 }
 
 // OSFile returns the *os.File underneath.
 func (f *osFile) OSFile() *os.File { return f.f }
 
-func (f *osFile) Close() error       { return f.f.Close() }
-func (f *osFile) Tell() int64        { return f.pos }
-func (f *osFile) Length() int64      { return f.length }
-func (f *osFile) ModTime() time.Time { return f.mod }
-func (f *osFile) Flags() Flag        { return f.flags }
+func (f *osFile) Close() error { return f.f.Close() }

@@ -135,13 +135,13 @@ func (z *Zip) OpenFile(name string, flags Flag) (File, error) {
 		if size != csize {
 			return nil, pathErr("open", name, ErrSize)
 		}
-		return &raFile{name: name, ra: ra, length: size, flags: base, mod: mod}, nil
+		return &readFile{fileMeta: fileMeta{name: name, flags: base, length: size, mod: mod}, rs: io.NewSectionReader(ra, 0, size)}, nil
 	case zip.Deflate:
 		if flags.Has(AcceptGzip) {
 			g := gzipFraming(f, ra, csize)
-			return &raFile{name: name, ra: g, length: g.size(), flags: base | IsGzip, mod: mod}, nil
+			return &readFile{fileMeta: fileMeta{name: name, flags: base | IsGzip, length: g.size(), mod: mod}, rs: io.NewSectionReader(g, 0, g.size())}, nil
 		}
-		return &inflateFile{name: name, raw: ra, csize: csize, length: size, want: f.CRC32, flags: base, mod: mod}, nil
+		return &inflateFile{fileMeta: fileMeta{name: name, flags: base, length: size, mod: mod}, raw: ra, csize: csize, want: f.CRC32}, nil
 	}
 	return nil, pathErr("open", name, fmt.Errorf("%w: method %d", ErrUnsupported, f.Method))
 }
@@ -218,61 +218,15 @@ func (c concatReaderAt) ReadAt(b []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// raFile is a File over a ReaderAt of known length.
-type raFile struct {
-	name   string
-	ra     io.ReaderAt
-	flags  Flag
-	pos    int64
-	length int64
-	mod    time.Time
-}
-
-func (f *raFile) Read(p []byte) (int, error) {
-	if f.pos >= f.length {
-		return 0, io.EOF
-	}
-	p = p[:min(int64(len(p)), f.length-f.pos)]
-	n, err := f.ra.ReadAt(p, f.pos)
-	f.pos += int64(n)
-	if err == io.EOF && n > 0 {
-		err = nil
-	}
-	return n, err
-}
-
-func (f *raFile) Write([]byte) (int, error) {
-	return 0, pathErr("write", f.name, ErrNotOpenForWriting)
-}
-
-func (f *raFile) Seek(offset int64, whence int) (int64, error) {
-	n, err := seekTo(f.pos, f.length, offset, whence)
-	if err != nil {
-		return f.pos, pathErr("seek", f.name, err)
-	}
-	f.pos = n
-	return n, nil
-}
-
-func (f *raFile) Close() error       { return nil }
-func (f *raFile) Tell() int64        { return f.pos }
-func (f *raFile) Length() int64      { return f.length }
-func (f *raFile) ModTime() time.Time { return f.mod }
-func (f *raFile) Flags() Flag        { return f.flags }
-
 // inflateFile inflates a deflated entry as it is read. Seeking is lazy:
 // Read moves the stream to the position, going on from where it is or
 // starting again from the top; memory stays at one flate reader whatever
 // the entry's size.
 type inflateFile struct {
-	name   string
-	raw    io.ReaderAt
-	csize  int64
-	length int64 // declared uncompressed size
-	want   uint32
-	flags  Flag
-	mod    time.Time
-	pos    int64 // the File's position
+	fileMeta // length: the declared uncompressed size
+	raw      io.ReaderAt
+	csize    int64
+	want     uint32
 
 	src    io.ReadCloser // flate reader, nil until needed
 	srcPos int64         // bytes inflated from src so far
@@ -379,12 +333,7 @@ func (f *inflateFile) Write([]byte) (int, error) {
 }
 
 func (f *inflateFile) Seek(offset int64, whence int) (int64, error) {
-	n, err := seekTo(f.pos, f.length, offset, whence)
-	if err != nil {
-		return f.pos, pathErr("seek", f.name, err)
-	}
-	f.pos = n
-	return n, nil
+	return f.seek(offset, whence, nil) // Read moves the stream
 }
 
 func (f *inflateFile) Close() error {
@@ -394,8 +343,3 @@ func (f *inflateFile) Close() error {
 	}
 	return nil
 }
-
-func (f *inflateFile) Tell() int64        { return f.pos }
-func (f *inflateFile) Length() int64      { return f.length }
-func (f *inflateFile) ModTime() time.Time { return f.mod }
-func (f *inflateFile) Flags() Flag        { return f.flags }
