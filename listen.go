@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"syscall"
-	"time"
 
 	"github.com/golws/lws/logging"
 )
@@ -20,9 +19,11 @@ import (
 // *ListenerOptions means all defaults.
 type ListenerOptions struct {
 	// KeepAlive sets TCP keepalive on accepted sockets (lws ka_time,
-	// ka_interval, ka_probes). The zero value keeps Go's default
-	// (keepalive on, 15 s idle, 15 s interval, 9 probes).
-	KeepAlive KeepAlive
+	// ka_interval, ka_probes): a connection idle for Idle gets a probe
+	// every Interval and is dropped after Count unanswered ones; Enable
+	// false turns keepalive off. Nil keeps Go's default (keepalive on,
+	// 15 s idle, 15 s interval, 9 probes).
+	KeepAlive *net.KeepAliveConfig
 	// Interface names a network device (such as "eth0" or "lo"). With
 	// BindToDevice the listening socket is bound to it with
 	// SO_BINDTODEVICE (Linux; needs CAP_NET_RAW), so only traffic that
@@ -35,8 +36,8 @@ type ListenerOptions struct {
 	BindToDevice bool
 	// H2C serves HTTP/2 with prior knowledge on a listener without TLS
 	// (h2c, as curl --http2-prior-knowledge and h2load speak it) next to
-	// HTTP/1.1. The HTTP/1.1 "Upgrade: h2c" dance is not offered: such
-	// requests are answered in HTTP/1.1.
+	// HTTP/1.1, and takes the HTTP/1.1 "Upgrade: h2c" of requests without
+	// a body (curl --http2, nghttp -u).
 	H2C bool
 	// DisableHTTP2 turns HTTP/2 off on a TLS listener, where it is offered
 	// through ALPN ("h2") by default.
@@ -50,24 +51,16 @@ type ListenerOptions struct {
 	HTTP2 *http.HTTP2Config
 }
 
-// KeepAlive configures TCP keepalive probes on accepted sockets: a
-// connection idle for Idle gets a probe every Interval, and is dropped after
-// Count unanswered probes. Zero fields mean Go's defaults (15 s, 15 s, 9).
-type KeepAlive struct {
-	// Disable turns keepalive off; the other fields are then ignored.
-	Disable  bool
-	Idle     time.Duration
-	Interval time.Duration
-	Count    int
-}
-
-func (k KeepAlive) config() net.ListenConfig {
-	if k.Disable {
-		return net.ListenConfig{KeepAlive: -1}
+// listenConfig applies o's keepalive settings.
+func (o *ListenerOptions) listenConfig() net.ListenConfig {
+	if o.KeepAlive == nil {
+		return net.ListenConfig{}
 	}
-	return net.ListenConfig{KeepAliveConfig: net.KeepAliveConfig{
-		Enable: true, Idle: k.Idle, Interval: k.Interval, Count: k.Count,
-	}}
+	lc := net.ListenConfig{KeepAliveConfig: *o.KeepAlive}
+	if !o.KeepAlive.Enable {
+		lc.KeepAlive = -1
+	}
+	return lc
 }
 
 // ErrBindToDevice is wrapped by the errors of binding a listener to a
@@ -79,7 +72,7 @@ func listen(addr string, o *ListenerOptions) (net.Listener, error) {
 	if o == nil {
 		o = &ListenerOptions{}
 	}
-	lc := o.KeepAlive.config()
+	lc := o.listenConfig()
 	if o.Interface != "" {
 		if o.BindToDevice {
 			dev := o.Interface
@@ -185,15 +178,21 @@ func interfaceAddr(dev, addr string) (string, error) {
 }
 
 // listenerOptionsAgree reports whether a joining vhost's options (nil, or
-// equal) agree with those of the vhost that opened the listener.
+// equal) agree with those of the vhost that opened the listener. KeepAlive
+// is compared by value, HTTP2 by pointer.
 func listenerOptionsAgree(joiner, opener *ListenerOptions) bool {
 	switch {
 	case joiner == nil:
 		return true
 	case opener == nil:
-		return *joiner == ListenerOptions{}
+		opener = &ListenerOptions{}
 	}
-	return *joiner == *opener
+	j, o := *joiner, *opener
+	if (j.KeepAlive == nil) != (o.KeepAlive == nil) || j.KeepAlive != nil && *j.KeepAlive != *o.KeepAlive {
+		return false
+	}
+	j.KeepAlive, o.KeepAlive = nil, nil
+	return j == o
 }
 
 // server makes the http.Server of l: protocols (HTTP/1.1, h2 over TLS, h2c),
@@ -217,6 +216,7 @@ func (l *listener) server(c *Server) *http.Server {
 		HTTP2:             o.HTTP2,
 		Protocols:         new(http.Protocols),
 	}
+	srv.Handler = l.h2Handler(srv, h)
 	srv.Protocols.SetHTTP1(true)
 	if l.tls != nil {
 		srv.Protocols.SetHTTP2(!o.DisableHTTP2)

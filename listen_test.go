@@ -84,12 +84,12 @@ func httpGet(t *testing.T, url string) string {
 func TestKeepAliveOnAcceptedSockets(t *testing.T) {
 	tests := []struct {
 		name string
-		ka   lws.KeepAlive
+		ka   *net.KeepAliveConfig
 		want string
 	}{
-		{"set", lws.KeepAlive{Idle: 7 * time.Second, Interval: 3 * time.Second, Count: 4}, "keepalive=1 idle=7 interval=3 count=4"},
-		{"defaults", lws.KeepAlive{}, "keepalive=1 idle=15 interval=15 count=9"},
-		{"off", lws.KeepAlive{Disable: true}, "keepalive=0 "},
+		{"set", &net.KeepAliveConfig{Enable: true, Idle: 7 * time.Second, Interval: 3 * time.Second, Count: 4}, "keepalive=1 idle=7 interval=3 count=4"},
+		{"defaults", nil, "keepalive=1 idle=15 interval=15 count=9"},
+		{"off", &net.KeepAliveConfig{}, "keepalive=0 "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
