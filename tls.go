@@ -52,6 +52,20 @@ type TLSOptions struct {
 	// listed suites set MaxVersion to tls.VersionTLS12. Empty means Go's
 	// default list.
 	CipherSuites []string
+	// CipherList, if set, is an OpenSSL cipher list ("HIGH:!aNULL:!MD5"),
+	// lws's ssl_cipher_list, mapped by CipherList; it replaces
+	// CipherSuites. A list that allows nothing fails NewVhost.
+	CipherList string
+	// ClientCAFile is a PEM file of the CAs whose client certificates
+	// the vhost trusts (lws's ssl_ca_filepath).
+	ClientCAFile string
+	// ClientCertRequired refuses handshakes without a client certificate
+	// signed by a CA of ClientCAFile (lws's
+	// LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT).
+	ClientCertRequired bool
+	// Curves restricts the ECDH curves (lws's ecdh_curve), by OpenSSL or
+	// Go name (see CurveIDs). Empty means Go's default.
+	Curves []string
 	// OnHandshake, if set, is told of every handshake SNI led to this
 	// vhost (or, without SNI, the listener's default vhost): done, with the
 	// negotiated version, cipher suite, SNI name and ALPN protocol, or
@@ -146,6 +160,9 @@ func vhostTLSConfig(name string, o *TLSOptions, nextProtos []string) (*tls.Confi
 			return nil, fmt.Errorf("lws: vhost %q: %w", name, err)
 		}
 		cfg.CipherSuites = ids
+	}
+	if err := o.applyExtras(cfg); err != nil {
+		return nil, fmt.Errorf("lws: vhost %q: %w", name, err)
 	}
 	if o.Configure != nil {
 		if err := o.Configure(cfg); err != nil {

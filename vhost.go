@@ -2,6 +2,7 @@ package lws
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -85,6 +86,28 @@ type VhostOptions struct {
 	// Observer, if set, instruments this vhost in place of
 	// Options.Observer (see Observer).
 	Observer Observer
+	// ServerString, if set, is the Server header of every response (lws
+	// server_string).
+	ServerString string
+	// STS sends Strict-Transport-Security with every response (lws
+	// LWS_SERVER_OPTION_STS; see mux.STSValue).
+	STS bool
+	// Headers are added to every response of the vhost (lws vhost
+	// headers).
+	Headers http.Header
+	// RejectAgents refuse requests by User-Agent keyword (lws
+	// reject_service_keywords).
+	RejectAgents []mux.AgentRule
+	// AccessLog, if set, receives a line per HTTP request in the Apache
+	// combined format lws writes (see mux.AccessLog).
+	AccessLog io.Writer
+	// NonTLS decides what the TLS listener this vhost opens does with
+	// connections that do not start a TLS handshake; zero refuses them.
+	NonTLS NonTLS
+	// UnixSocketOwner is "user:group" for the unix socket this vhost
+	// opens (Listen "unix:/path"; lws unix_socket_perms). The socket is
+	// mode 0600 always.
+	UnixSocketOwner string
 }
 
 // DefaultKeepAliveTimeout is VhostOptions.KeepAliveTimeout when left zero,
@@ -140,6 +163,14 @@ func (c *Server) NewVhost(o VhostOptions) (*Vhost, error) {
 
 		ErrorDocument404:  o.ErrorDocument404,
 		WriteStallTimeout: o.WriteStallTimeout,
+
+		ServerString: o.ServerString,
+		STS:          o.STS,
+		Headers:      o.Headers,
+		RejectAgents: o.RejectAgents,
+	}
+	if o.AccessLog != nil {
+		v.mux.AccessLog = mux.NewAccessLog(o.AccessLog)
 	}
 	if v.obs != nil {
 		v.mux.Observer = v.obs
@@ -251,9 +282,18 @@ func (c *Server) attach(v *Vhost, o VhostOptions) error {
 	if err := l.join(v, o); err != nil {
 		return err
 	}
-	ln, err := listen(addr, o.Listener)
+	var ln net.Listener
+	var err error
+	if isUnixListen(addr) {
+		ln, err = listenUnix(addr, o.UnixSocketOwner)
+	} else {
+		ln, err = listen(addr, o.Listener)
+	}
 	if err != nil {
 		return fmt.Errorf("lws: vhost %q: %w", v.name, err)
+	}
+	if o.TLS != nil {
+		ln = c.wrapNonTLS(l, ln, o.NonTLS)
 	}
 	l.ln = ln
 	c.listeners = append(c.listeners, l)
@@ -276,6 +316,9 @@ func (v *Vhost) Addr() net.Addr {
 // address, or "" without a listener.
 func (v *Vhost) URL() string {
 	if a := v.Addr(); a != nil {
+		if a.Network() == "unix" {
+			return UnixPrefix + a.String()
+		}
 		if v.ln.tls != nil {
 			return "https://" + a.String()
 		}

@@ -1,17 +1,24 @@
 package lwsws
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/daemon"
 	"github.com/golws/lws/fops"
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
@@ -37,8 +44,13 @@ type Options struct {
 // every vhost with its listener, TLS, mounts, raw fallback and protocols
 // (which must be registered plugins). Mistakes found now (an unknown
 // protocol, a mount directory that does not exist, a bad certificate) are
-// *ConfigErrors naming the file, line and key; failing to bind an address
-// that Config.ListenOn set is not, as the file did not choose it.
+// *Errors naming the file, line and key; failing to bind an address
+// that Config.ListenOn set is not, as the file did not choose it. The
+// configuration's Warnings are logged.
+//
+// The listeners are bound when New returns: a program that runs as root
+// for a port below 1024 drops to the configured user and group then (see
+// Global.Credentials and daemon.DropPrivileges), as lwsws does.
 func New(cfg *Config, ao *Options) (*lws.Server, error) {
 	if ao == nil {
 		ao = &Options{}
@@ -52,8 +64,18 @@ func New(cfg *Config, ao *Options) (*lws.Server, error) {
 	if ao.LogOutput != nil {
 		out = ao.LogOutput
 	}
+	logger := logging.NewLogger(out, level)
+	for _, w := range cfg.Warnings {
+		logger.Warn(w.String())
+	}
+	if g.RlimitNofile > 0 {
+		lim := syscall.Rlimit{Cur: uint64(g.RlimitNofile), Max: uint64(g.RlimitNofile)}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			return nil, &Error{File: "", Key: "global.rlimit-nofile", Err: err}
+		}
+	}
 	c := lws.New(&lws.Options{
-		Logger:            logging.NewLogger(out, level),
+		Logger:            logger,
 		ShutdownTimeout:   time.Duration(g.ShutdownSecs) * time.Second,
 		ReadHeaderTimeout: time.Duration(g.TimeoutSecs) * time.Second,
 		MaxConns:          g.MaxConns,
@@ -61,60 +83,134 @@ func New(cfg *Config, ao *Options) (*lws.Server, error) {
 		MaxRequestsPerIP:  g.IPLimitActive,
 		Observer:          ao.Observer,
 	})
+	b := &builder{cfg: cfg, ao: ao, log: logger}
 	for i, vc := range cfg.Vhosts {
-		o, err := vhostOptions(cfg, i, ao)
+		o, err := b.vhostOptions(i)
+		if err == nil {
+			var v *lws.Vhost
+			if v, err = c.NewVhost(o); err == nil {
+				err = b.finish(i, v)
+			} else {
+				var le *lws.ListenError
+				if vc.listenOn != "" && errors.As(err, &le) {
+					c.Close()
+					b.closeFiles()
+					return nil, err // the address came from ListenOn, not from the file
+				}
+				err = &Error{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d]", i), Err: err}
+			}
+		}
 		if err != nil {
 			c.Close()
+			b.closeFiles()
 			return nil, err
-		}
-		if _, err := c.NewVhost(o); err != nil {
-			c.Close()
-			var le *lws.ListenError
-			if vc.listenOn != "" && errors.As(err, &le) {
-				return nil, err // the address came from ListenOn, not from the file
-			}
-			return nil, &Error{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d]", i), Err: err}
 		}
 	}
 	return c, nil
 }
 
+// Credentials are the user and group the global settings name ("uid",
+// "gid", "username", "groupname"), for daemon.DropPrivileges once the
+// listeners are bound.
+func (g Global) Credentials() daemon.Credentials {
+	return daemon.Credentials{UID: g.UID, GID: g.GID, Username: g.Username, Groupname: g.Groupname}
+}
+
+// builder builds the vhosts of one configuration.
+type builder struct {
+	cfg   *Config
+	ao    *Options
+	log   *slog.Logger
+	files []*os.File // access logs
+	// per vhost, set by vhostOptions and used by finish
+	interpret map[string][]*mux.Callback // protocol → interpreters to bind
+	rawListen string                     // apply-listen-accept: the address adopted raw
+	rawProto  string
+}
+
+// closeFiles closes the access logs of a configuration that failed.
+func (b *builder) closeFiles() {
+	for _, f := range b.files {
+		f.Close()
+	}
+}
+
+// finish completes vhost i once it exists: it binds interpreters to their
+// protocols and adopts the raw listener of apply-listen-accept.
+func (b *builder) finish(i int, v *lws.Vhost) error {
+	vc := b.cfg.Vhosts[i]
+	for name, cbs := range b.interpret {
+		vp := v.Protocol(name)
+		if vp == nil {
+			return &Error{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d].mounts", i),
+				Err: fmt.Errorf("interpret names protocol %q, which the vhost does not have (ws-protocols)", name)}
+		}
+		for _, cb := range cbs {
+			cb.Adopt, cb.Logger = vp.Adopt, v.Logger()
+		}
+	}
+	if b.rawListen != "" {
+		ln, err := net.Listen("tcp", b.rawListen)
+		if err == nil {
+			err = v.AdoptListener(ln, b.rawProto)
+			if err != nil {
+				ln.Close()
+			}
+		}
+		if err != nil {
+			if vc.listenOn != "" {
+				return err
+			}
+			return &Error{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d]", i), Err: err}
+		}
+		b.log.Info("listening raw", "vhost", vc.Name, "addr", ln.Addr().String(), "protocol", b.rawProto)
+	}
+	return nil
+}
+
 // vhostOptions turns the i-th vhost of cfg into lws.VhostOptions.
-func vhostOptions(cfg *Config, i int, ao *Options) (lws.VhostOptions, error) {
+func (b *builder) vhostOptions(i int) (lws.VhostOptions, error) {
+	cfg, ao := b.cfg, b.ao
+	b.interpret, b.rawListen, b.rawProto = map[string][]*mux.Callback{}, "", ""
 	vc := cfg.Vhosts[i]
+	g := cfg.Global
 	key := fmt.Sprintf("vhosts[%d]", i)
 	fail := func(line int, k string, err error) error {
 		return &Error{File: vc.File, Line: line, Key: k, Err: err}
 	}
 	o := lws.VhostOptions{Name: vc.Name, ErrorDocument404: vc.ErrorDocument404, ProtocolOptions: map[string]map[string]string{}}
 	o.KeepAliveTimeout = time.Duration(vc.KeepAliveSecs) * time.Second // 0: the default
-
-	iface := vc.Interface
-	if iface == "" {
-		iface = cfg.Global.Interface
+	o.ServerString = g.ServerString
+	o.STS = vc.STS
+	for _, k := range g.RejectAgents {
+		code, text, _ := parseStatus(k.Status) // checked by Parse
+		o.RejectAgents = append(o.RejectAgents, mux.AgentRule{Keyword: k.Keyword, Status: code, Message: text})
 	}
-	host := ""
-	if iface != "" && (net.ParseIP(iface) != nil || iface == "localhost") {
-		host = iface
-	} else if iface != "" {
-		o.Listener = &lws.ListenerOptions{Interface: iface, BindToDevice: true}
-	}
-	o.Listen = net.JoinHostPort(host, strconv.Itoa(vc.Port))
-	if vc.H2C {
-		if o.Listener == nil {
-			o.Listener = &lws.ListenerOptions{}
-		}
-		o.Listener.H2C = true
-	}
-
-	if vc.TLSCert != "" {
-		o.TLS = &lws.TLSOptions{CertFile: rel(vc.File, vc.TLSCert), KeyFile: rel(vc.File, vc.TLSKey)}
-		if vc.Ciphers != "" {
-			o.TLS.CipherSuites = strings.Split(vc.Ciphers, ":")
+	if len(vc.Headers) > 0 {
+		o.Headers = http.Header{}
+		for _, h := range vc.Headers {
+			o.Headers.Add(h.Name, h.Value)
 		}
 	}
-	if vc.RawRole != "" {
+	if vc.AccessLog != "" {
+		f, err := b.openAccessLog(rel(vc.File, vc.AccessLog))
+		if err != nil {
+			return o, fail(vc.Line, key+".access-log", err)
+		}
+		o.AccessLog = f
+	}
+
+	if err := b.listen(i, &o); err != nil {
+		return o, err
+	}
+	if err := b.tls(i, &o); err != nil {
+		return o, err
+	}
+	if vc.RawRole != "" && !vc.ApplyListenAccept {
 		o.RawFallback = &lws.RawFallback{Protocol: vc.RawProtocol, Timeout: time.Duration(vc.RawSilenceMs) * time.Millisecond}
+	}
+	if vc.StrictHostCheck || vc.RejectNoProtocol {
+		o.BeforeAccept = upgradeChecks(vc)
 	}
 
 	for _, name := range vc.ProtocolsOrder {
@@ -123,9 +219,9 @@ func vhostOptions(cfg *Config, i int, ao *Options) (lws.VhostOptions, error) {
 			return o, fail(vc.protocolLine[name], key+".ws-protocols."+name,
 				fmt.Errorf("no protocol plugin of that name (registered: %s)", strings.Join(lws.Plugins(), ", ")))
 		}
-		if cfg.Global.PingPongSecs > 0 {
+		if g.PingPongSecs > 0 {
 			pc := *p // the plugin's value is shared: change a copy
-			pc.PingInterval = time.Duration(cfg.Global.PingPongSecs) * time.Second
+			pc.PingInterval = time.Duration(g.PingPongSecs) * time.Second
 			p = &pc
 		}
 		o.Protocols = append(o.Protocols, p)
@@ -134,9 +230,18 @@ func vhostOptions(cfg *Config, i int, ao *Options) (lws.VhostOptions, error) {
 
 	for j, mc := range vc.Mounts {
 		mkey := fmt.Sprintf("%s.mounts[%d]", key, j)
-		m, err := mount(vc.File, mc, ao)
+		m, err := b.mount(vc, mc)
 		if err != nil {
 			return o, fail(mc.Line, mkey+".origin", err)
+		}
+		if mc.BasicAuth != "" {
+			m.BasicAuth = &mux.BasicAuth{File: rel(vc.File, mc.BasicAuth)}
+			if _, err := os.Stat(m.BasicAuth.File); err != nil {
+				b.log.Warn("basic-auth credentials file cannot be read: every request will be refused", "key", mkey+".basic-auth", "err", err)
+			}
+		}
+		if len(mc.PMO) > 0 {
+			m.Options = mc.PMO
 		}
 		o.Mounts = append(o.Mounts, m)
 	}
@@ -144,8 +249,195 @@ func vhostOptions(cfg *Config, i int, ao *Options) (lws.VhostOptions, error) {
 	return o, nil
 }
 
+// listen sets the vhost's address: a unix socket, an interface address or
+// device, and the port.
+func (b *builder) listen(i int, o *lws.VhostOptions) error {
+	vc := b.cfg.Vhosts[i]
+	if vc.UnixSocket && vc.listenOn == "" {
+		o.Listen = lws.UnixPrefix + vc.Interface
+		o.UnixSocketOwner = vc.UnixSocketPerms
+		return nil
+	}
+	iface := vc.Interface
+	if iface == "" {
+		iface = b.cfg.Global.Interface
+	}
+	host := ""
+	if iface != "" && (net.ParseIP(iface) != nil || iface == "localhost") {
+		host = iface
+	} else if iface != "" {
+		o.Listener = &lws.ListenerOptions{Interface: iface, BindToDevice: true}
+	}
+	ipv4Only := vc.NoIPv6
+	if off, err := truthy(vc.IPv6Only); err == nil && !off && vc.IPv6Only != "" {
+		ipv4Only = true
+	}
+	if host == "" && o.Listener == nil && ipv4Only {
+		host = "0.0.0.0"
+	}
+	o.Listen = net.JoinHostPort(host, strconv.Itoa(vc.Port))
+	if vc.H2C {
+		if o.Listener == nil {
+			o.Listener = &lws.ListenerOptions{}
+		}
+		o.Listener.H2C = true
+	}
+	if vc.ApplyListenAccept {
+		// Every connection goes to the raw protocol: no HTTP listener.
+		b.rawListen, b.rawProto = o.Listen, vc.RawProtocol
+		if o.Listener != nil && o.Listener.Interface != "" {
+			return &Error{File: vc.File, Line: vc.Line, Key: fmt.Sprintf("vhosts[%d].interface", i),
+				Err: errors.New("apply-listen-accept listens on an address; give an IP address, not a device")}
+		}
+		o.Listen, o.Listener = "", nil
+	}
+	return nil
+}
+
+// tls sets the vhost's TLS: with lws's meaning, only when the global
+// init-ssl is on.
+func (b *builder) tls(i int, o *lws.VhostOptions) error {
+	vc := b.cfg.Vhosts[i]
+	key := fmt.Sprintf("vhosts[%d]", i)
+	if vc.RedirectHTTP || vc.AllowHTTPOnHTTPS {
+		if !vc.AllowNonTLS {
+			b.log.Warn("redirect-http and allow-http-on-https apply only with allow-non-tls, as in lwsws: plain connections fail", "vhost", vc.Name)
+		}
+	}
+	if vc.TLSCert == "" {
+		return nil
+	}
+	if !b.cfg.Global.InitSSL {
+		b.log.Warn("global init-ssl is off: as in lwsws, the vhost serves without TLS despite host-ssl-cert; set \"init-ssl\": \"1\"", "vhost", vc.Name)
+		return nil
+	}
+	t := &lws.TLSOptions{
+		CertFile: rel(vc.File, vc.TLSCert), KeyFile: rel(vc.File, vc.TLSKey),
+		CipherList:         vc.Ciphers,
+		ClientCertRequired: vc.ClientCertRequired,
+	}
+	if vc.TLSCA != "" {
+		t.ClientCAFile = rel(vc.File, vc.TLSCA)
+	}
+	if vc.ECDHCurve != "" {
+		t.Curves = []string{vc.ECDHCurve}
+	}
+	if vc.IgnoreMissingCert {
+		if _, err := os.Stat(t.CertFile); err != nil {
+			b.log.Warn("certificate missing: TLS handshakes fail until it exists and the server restarts (ignore-missing-cert)", "vhost", vc.Name, "err", err)
+			missing := fmt.Errorf("vhost %q has no certificate yet (%s)", vc.Name, t.CertFile)
+			t.CertFile, t.KeyFile = "", ""
+			t.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return nil, missing }
+		}
+	}
+	if vc.ClientCertRequired && vc.TLSCA == "" {
+		return &Error{File: vc.File, Line: vc.Line, Key: key + ".client-cert-required", Err: errors.New("needs host-ssl-ca, the CA that signs the client certificates")}
+	}
+	o.TLS = t
+	if vc.AllowNonTLS {
+		switch {
+		case vc.RedirectHTTP:
+			o.NonTLS = lws.NonTLSRedirect
+		case vc.AllowHTTPOnHTTPS:
+			o.NonTLS = lws.NonTLSServe
+		}
+	}
+	alpn := vc.ALPN
+	if alpn == "" {
+		alpn = b.cfg.Global.DefaultALPN
+	}
+	if alpn != "" && !slices.Contains(strings.Split(strings.ReplaceAll(alpn, " ", ""), ","), "h2") {
+		if o.Listener == nil {
+			o.Listener = &lws.ListenerOptions{}
+		}
+		o.Listener.DisableHTTP2 = true
+	}
+	return nil
+}
+
+// upgradeChecks refuses WebSocket upgrades as strict-host-check and
+// disable-no-protocol-ws-upgrades ask.
+func upgradeChecks(vc Vhost) func(*http.Request, *mux.Protocol, *mux.AcceptSettings) error {
+	return func(r *http.Request, _ *mux.Protocol, _ *mux.AcceptSettings) error {
+		if vc.RejectNoProtocol && r.Header.Get("Sec-WebSocket-Protocol") == "" {
+			return errors.New("this vhost wants a WebSocket subprotocol (disable-no-protocol-ws-upgrades)")
+		}
+		if vc.StrictHostCheck {
+			host := r.Host
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			if !strings.EqualFold(host, vc.Name) {
+				return fmt.Errorf("Host %q is not this vhost's name (strict-host-check)", r.Host)
+			}
+		}
+		return nil
+	}
+}
+
+// openAccessLog opens (appending, creating with mode 0600) an access log,
+// owned by the user the server will drop to, as lws makes it.
+func (b *builder) openAccessLog(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if cred := b.cfg.Global.Credentials(); !cred.IsZero() && os.Geteuid() == 0 {
+		if uid, gid, err := cred.Resolve(); err == nil {
+			f.Chown(uid, gid)
+		}
+	}
+	b.files = append(b.files, f)
+	return f, nil
+}
+
+// proxyTransport is the transport of a proxy mount: for https:// origins,
+// the vhost's client TLS (enable-client-ssl, client-ssl-*), which lwsws
+// has only with init-ssl.
+func (b *builder) proxyTransport(vc Vhost, kind string) (http.RoundTripper, error) {
+	if kind != OriginHTTPS {
+		return nil, nil
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if !b.cfg.Global.InitSSL || !vc.EnableClientSSL {
+		b.log.Warn("https:// proxy origin without client TLS: its requests fail (502), as in lwsws; set global \"init-ssl\" and the vhost's \"enable-client-ssl\"", "vhost", vc.Name)
+		t.DialTLSContext = func(context.Context, string, string) (net.Conn, error) {
+			return nil, fmt.Errorf("vhost %q has no client TLS (init-ssl and enable-client-ssl)", vc.Name)
+		}
+		return t, nil
+	}
+	tc := &tls.Config{}
+	if vc.ClientSSLCA != "" {
+		pemBytes, err := os.ReadFile(rel(vc.File, vc.ClientSSLCA))
+		if err != nil {
+			return nil, fmt.Errorf("client-ssl-ca: %w", err)
+		}
+		tc.RootCAs = x509.NewCertPool()
+		if !tc.RootCAs.AppendCertsFromPEM(pemBytes) {
+			return nil, fmt.Errorf("client-ssl-ca %q holds no PEM certificate", vc.ClientSSLCA)
+		}
+	}
+	if vc.ClientSSLCert != "" {
+		cert, err := tls.LoadX509KeyPair(rel(vc.File, vc.ClientSSLCert), rel(vc.File, vc.ClientSSLKey))
+		if err != nil {
+			return nil, fmt.Errorf("client-ssl-cert / client-ssl-key: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	if vc.ClientSSLCiphers != "" {
+		ids, _, err := lws.CipherList(vc.ClientSSLCiphers)
+		if err != nil {
+			return nil, fmt.Errorf("client-ssl-ciphers: %w", err)
+		}
+		tc.CipherSuites = ids
+	}
+	t.TLSClientConfig = tc
+	return t, nil
+}
+
 // mount builds the mux.Mount of one mount entry.
-func mount(file string, mc Mount, ao *Options) (mux.Mount, error) {
+func (b *builder) mount(vc Vhost, mc Mount) (mux.Mount, error) {
+	file, ao := vc.File, b.ao
 	kind, target, err := OriginKind(mc.Origin)
 	if err != nil {
 		return mux.Mount{}, err
@@ -157,14 +449,23 @@ func mount(file string, mc Mount, ao *Options) (mux.Mount, error) {
 		if err != nil {
 			return mux.Mount{}, err
 		}
-		return mux.FileMount(path, fsys, &mux.FileOptions{
+		fo := &mux.FileOptions{
 			Default:        mc.Default,
 			ExtraMIME:      mc.ExtraMimeTypes,
 			MaxAge:         mc.CacheMaxAge,
 			Reusable:       mc.CacheReuse,
 			Revalidate:     mc.CacheRevalidate,
 			Intermediaries: mc.CacheIntermediaries,
-		}), nil
+		}
+		for suffix, proto := range mc.Interpret {
+			if fo.Interpret == nil {
+				fo.Interpret = map[string]http.Handler{}
+			}
+			cb := &mux.Callback{Protocol: proto} // bound by finish
+			b.interpret[proto] = append(b.interpret[proto], cb)
+			fo.Interpret[suffix] = cb
+		}
+		return mux.FileMount(path, fsys, fo), nil
 	case OriginCGI:
 		h, err := mux.NewCGI(path, rel(file, target), &mux.CGIOptions{
 			Env:     mc.CGIEnv,
@@ -173,7 +474,15 @@ func mount(file string, mc Mount, ao *Options) (mux.Mount, error) {
 		})
 		return mux.Mount{Path: path, Handler: h}, err
 	case OriginHTTP, OriginHTTPS:
-		h, err := mux.NewProxy(path, target, nil)
+		t, err := b.proxyTransport(vc, kind)
+		if err != nil {
+			return mux.Mount{}, err
+		}
+		var po *mux.ProxyOptions
+		if t != nil {
+			po = &mux.ProxyOptions{Transport: t}
+		}
+		h, err := mux.NewProxy(path, target, po)
 		return mux.Mount{Path: path, Handler: h}, err
 	case OriginRedirect:
 		h, err := mux.NewRedirect(path, target, 0)

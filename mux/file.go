@@ -36,6 +36,10 @@ type FileOptions struct {
 	// Intermediaries lets shared caches (proxies, CDNs) keep responses:
 	// "public" instead of "private" (lws cache_intermediaries).
 	Intermediaries bool
+	// Interpret maps file name suffixes (".html") to handlers that serve
+	// such files in place of the mount (lws interpret): the handler finds
+	// the file with InterpretedFile.
+	Interpret map[string]http.Handler
 }
 
 // CacheControl is the Cache-Control value for responses under o, as lws
@@ -145,6 +149,9 @@ func (s *fileServer) serveVhost(v *Vhost, w http.ResponseWriter, r *http.Request
 	isDir := strings.HasSuffix(rel, "/")
 	if isDir {
 		name = path.Join(name, s.opts.Default)
+	}
+	if s.opts.Interpret != nil && s.interpret(w, r, name) {
+		return
 	}
 	flags := fops.Read
 	if AcceptsGzip(r.Header) {

@@ -14,6 +14,12 @@ type Mount struct {
 	Path string
 	// Handler serves the requests under Path.
 	Handler http.Handler
+	// BasicAuth, if set, requires HTTP Basic credentials of its file
+	// before the mount serves a request (lws basic_auth_login_file).
+	BasicAuth *BasicAuth
+	// Options are per-mount options for the handler (lws pmo); handlers
+	// read them with MountOptions.
+	Options map[string]string
 }
 
 // Mounts is a vhost's mount table.

@@ -57,6 +57,21 @@ type Vhost struct {
 	// by mount) and of every refused or failed WebSocket upgrade. Nil
 	// means no instrumentation and no wrapping of responses.
 	Observer Observer
+	// ServerString, if set, is sent as the Server header of every
+	// response (lws server_string).
+	ServerString string
+	// STS sends Strict-Transport-Security (STSValue) with every response
+	// (lws LWS_SERVER_OPTION_STS).
+	STS bool
+	// Headers are added to every response (lws vhost headers); a handler
+	// may still replace them.
+	Headers http.Header
+	// RejectAgents refuse requests by User-Agent keyword (lws
+	// reject_service_keywords).
+	RejectAgents []AgentRule
+	// AccessLog, if set, gets a line for every HTTP request that is not a
+	// WebSocket upgrade (lws's vhost access log).
+	AccessLog *AccessLog
 }
 
 // writeStall is the vhost's write stall timeout; 0 or less: none.
@@ -75,22 +90,15 @@ var ErrUnknownProtocol = errors.New("mux: unknown WebSocket subprotocol")
 // upgrades, such as a proxy, takes them) and passes the rest to the mounts
 // or HTTP.
 func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !v.responseHeaders(w, r) {
+		return
+	}
 	if !IsWebSocketUpgrade(r) {
-		if d := v.writeStall(); d > 0 {
-			sw := newStallWriter(w, d)
-			defer sw.done()
-			w = sw
-		}
-		m := v.Mounts.Match(r.URL.Path)
-		if v.Observer == nil {
-			v.serveHTTP(m, w, r)
+		if v.AccessLog != nil {
+			v.AccessLog.serve(w, r, v.serveNonUpgrade)
 			return
 		}
-		mount := ""
-		if m != nil {
-			mount = m.Path
-		}
-		serveObserved(v.Observer, v.Name, mount, w, r, func(w http.ResponseWriter, r *http.Request) { v.serveHTTP(m, w, r) })
+		v.serveNonUpgrade(w, r)
 		return
 	}
 	if h := v.Mounts.upgradeMount(r); h != nil {
@@ -100,11 +108,35 @@ func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v.upgrade(w, r)
 }
 
+// serveNonUpgrade serves a request that is not a WebSocket upgrade.
+func (v *Vhost) serveNonUpgrade(w http.ResponseWriter, r *http.Request) {
+	if d := v.writeStall(); d > 0 {
+		sw := newStallWriter(w, d)
+		defer sw.done()
+		w = sw
+	}
+	m := v.Mounts.Match(r.URL.Path)
+	if v.Observer == nil {
+		v.serveHTTP(m, w, r)
+		return
+	}
+	mount := ""
+	if m != nil {
+		mount = m.Path
+	}
+	serveObserved(v.Observer, v.Name, mount, w, r, func(w http.ResponseWriter, r *http.Request) { v.serveHTTP(m, w, r) })
+}
+
 // serveHTTP serves a request that is not an upgrade through m, or HTTP
 // when m is nil.
 func (v *Vhost) serveHTTP(m *Mount, w http.ResponseWriter, r *http.Request) {
 	if m != nil {
-		serveMount(v, m.Handler, w, r)
+		if m.BasicAuth != nil {
+			if r = m.BasicAuth.authorize(v, w, r); r == nil {
+				return
+			}
+		}
+		serveMount(v, m.Handler, w, withMountOptions(m, r))
 		return
 	}
 	if v.HTTP == nil {

@@ -11,7 +11,10 @@
 //	go run ./examples/lwsws -config examples/lwsws/conf -confd examples/lwsws/conf.d
 //
 // -metrics serves Prometheus metrics (package metrics) at /metrics of every
-// vhost.
+// vhost. -datadir sets what lws's "_lws_ddir_" stands for (default
+// /usr/share, where Debian installs libwebsockets-test-server's files).
+// Global "uid"/"gid" (or "username"/"groupname") make it drop root once
+// its listeners are bound, as lwsws does.
 package main
 
 import (
@@ -25,6 +28,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/golws/lws/daemon"
 	"github.com/golws/lws/lwsws"
 	"github.com/golws/lws/metrics"
 	"github.com/golws/lws/mux"
@@ -40,6 +44,7 @@ func main() {
 	config := flag.String("config", "examples/lwsws/conf", "the global configuration file")
 	confd := flag.String("confd", "examples/lwsws/conf.d", "the directory of per-vhost configuration files")
 	addr := flag.String("addr", "", "if set, the first vhost listens here instead of its configured address")
+	flag.StringVar(&dataDir, "datadir", lwsws.DefaultDataDir, "what _lws_ddir_ in the configuration stands for (lws's install data directory)")
 	withMetrics := flag.Bool("metrics", false, "serve Prometheus metrics at /metrics of every vhost")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -49,6 +54,9 @@ func main() {
 	}
 }
 
+// dataDir is what _lws_ddir_ expands to (-datadir).
+var dataDir = lwsws.DefaultDataDir
+
 // serve serves the configuration without metrics.
 func serve(ctx context.Context, config, confd, addr string, out io.Writer) error {
 	return serveWith(ctx, config, confd, addr, false, out)
@@ -57,8 +65,8 @@ func serve(ctx context.Context, config, confd, addr string, out io.Writer) error
 // serveWith serves the configuration, with Prometheus metrics at /metrics
 // of every vhost if withMetrics.
 func serveWith(ctx context.Context, config, confd, addr string, withMetrics bool, out io.Writer) error {
-	cfg, err := lwsws.Load(config, confd)
-	if err != nil {
+	cfg := &lwsws.Config{DataDir: dataDir}
+	if err := cfg.Load(config, confd); err != nil {
 		return err
 	}
 	if len(cfg.Vhosts) == 0 {
@@ -82,8 +90,22 @@ func serveWith(ctx context.Context, config, confd, addr string, withMetrics bool
 		}
 		return err
 	}
+	// The listeners are bound: drop to the configured user and group, as
+	// lwsws does, before serving anything.
+	if cred := cfg.Global.Credentials(); !cred.IsZero() {
+		uid, gid, err := cred.Resolve()
+		if err == nil {
+			err = daemon.DropPrivileges(uid, gid)
+		}
+		if err != nil {
+			c.Close()
+			return fmt.Errorf("global uid/gid/username/groupname: %w", err)
+		}
+	}
 	for _, v := range c.Vhosts() {
-		fmt.Fprintf(out, "listening on %s\n", v.URL())
+		if u := v.URL(); u != "" {
+			fmt.Fprintf(out, "listening on %s\n", u)
+		}
 	}
 	return c.Run(ctx)
 }
