@@ -97,6 +97,11 @@ type Client struct {
 	ctx    context.Context // ends with Close or shutdown
 	cancel context.CancelCauseFunc
 	done   chan struct{} // closed once the attempt has succeeded or failed
+	// stopped is closed when the client's goroutine returns: no more
+	// attempts (see Ended).
+	stopped chan struct{}
+	ending  sync.Once
+	ended   chan struct{}
 
 	req *http.Request // HTTP only, made by Connect
 
@@ -154,7 +159,7 @@ func (v *Vhost) Connect(o ConnectOptions) (*Client, error) {
 		o.Timeout = DefaultConnectTimeout
 	}
 	o.Header = o.Header.Clone()
-	h := &Client{vp: vp, opts: o, url: u, id: lastClientID.Add(1), done: make(chan struct{})}
+	h := &Client{vp: vp, opts: o, url: u, id: lastClientID.Add(1), done: make(chan struct{}), stopped: make(chan struct{}), ended: make(chan struct{})}
 	h.ctx, h.cancel = context.WithCancelCause(context.Background())
 	if u.Scheme == "http" || u.Scheme == "https" {
 		if h.req, err = h.newRequest(); err != nil {
@@ -173,6 +178,7 @@ func (v *Vhost) Connect(o ConnectOptions) (*Client, error) {
 // run is the attempt's goroutine.
 func (h *Client) run() {
 	defer h.vp.Vhost.clients.remove(h)
+	defer close(h.stopped)
 	if h.opts.Retry != nil && (h.url.Scheme == "ws" || h.url.Scheme == "wss") {
 		h.runRetrying()
 		return

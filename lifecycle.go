@@ -20,11 +20,11 @@ import (
 func (c *Server) Start() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.running {
-		if c.started {
-			return ErrRunning
-		}
+	if c.closed {
 		return ErrStopped
+	}
+	if c.running {
+		return ErrRunning
 	}
 	c.running, c.started = true, true
 	ctx, cancel := context.WithCancel(context.Background())
@@ -57,7 +57,7 @@ func (c *Server) Close() error {
 	c.closing.Do(func() {
 		c.mu.Lock()
 		started := c.started
-		c.running = true // nothing more may be added
+		c.running, c.closed = true, true // nothing more may be added
 		listeners := append([]*listener(nil), c.listeners...)
 		c.mu.Unlock()
 		if started {

@@ -111,6 +111,7 @@ type Server struct {
 	listeners []*listener
 	running   bool // started or closed: no more vhosts
 	started   bool
+	closed    bool
 	cancel    context.CancelFunc // ends what Start began
 	failed    <-chan struct{}    // closed when a listener fails or Close begins
 	group     *errgroup.Group

@@ -8,7 +8,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/logging"
 )
@@ -84,8 +84,7 @@ func checkURL(url string) error {
 // session prints the response as it arrives.
 type session struct {
 	conn.NopSession
-	out  io.Writer
-	done chan<- error
+	out io.Writer
 }
 
 func (s *session) Response(c *conn.Conn, resp *http.Response) error {
@@ -109,41 +108,16 @@ func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
 	return err
 }
 
-// Closed reports the end: io.EOF means the whole body came.
-func (s *session) Closed(c *conn.Conn, err error) {
-	if errors.Is(err, io.EOF) {
-		err = nil
-	}
-	s.done <- err
-}
-
 func run(ctx context.Context, r request, out io.Writer) error {
 	if err := checkURL(r.url); err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	proto := &lws.Protocol{
-		Name: "http-client",
-		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
-			return &session{out: out, done: done}
-		},
-	}
-	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
-	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{proto}})
-	if err != nil {
-		return err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	ran := make(chan error, 1)
-	go func() { ran <- c.Run(runCtx) }()
-
 	o := lws.ConnectOptions{
 		URL:             r.url,
 		Method:          r.method,
 		Header:          r.header.Clone(),
 		TLSConfig:       r.tls,
-		ConnectionError: func(_ *lws.Client, err error) { done <- err },
+		ConnectionError: func(*lws.Client, error) {}, // Run returns it
 	}
 	if r.body != "" {
 		o.Body = strings.NewReader(r.body)
@@ -154,15 +128,12 @@ func run(ctx context.Context, r request, out io.Writer) error {
 			o.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	}
-	if _, err = vh.Connect(o); err == nil {
-		select {
-		case err = <-done:
-		case <-ctx.Done():
-		}
-	}
-	stop()
-	if rerr := <-ran; err == nil {
-		err = rerr
-	}
-	return err
+	return client.Run(ctx, client.Options{
+		ConnectOptions: o,
+		Protocol: &lws.Protocol{
+			Name:       "http-client",
+			NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &session{out: out} },
+		},
+		Logger: logging.NewLogger(os.Stderr, logging.LevelWarn),
+	})
 }

@@ -1,7 +1,9 @@
 // Command mount-into-net-http mounts golws into a plain net/http server: the
 // program owns its http.Server and http.ServeMux with routes of its own, and
-// golws serves WebSocket echo under /ws/ next to them. On shutdown the
-// server's RegisterOnShutdown hook closes golws's connections with 1001,
+// golws serves WebSocket echo under /ws/ next to them. The lws.Server is
+// started with Start (no listener of its own: Start runs what lives beside
+// the connections, such as Wake) and ended with Close, which the server's
+// RegisterOnShutdown hook calls: it closes golws's connections with 1001,
 // since http.Server does not track upgraded connections.
 package main
 
@@ -51,13 +53,11 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	routes.Handle("/ws/", v)
 
 	srv := &http.Server{Handler: routes, ReadHeaderTimeout: 10 * time.Second}
-	srv.RegisterOnShutdown(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := ws.Shutdown(sctx); err != nil {
-			log.Print(err)
-		}
-	})
+	if err := ws.Start(); err != nil {
+		return err
+	}
+	defer ws.Close()
+	srv.RegisterOnShutdown(func() { ws.Close() })
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 		return err2
 	}
 	// Shutdown ran the hook in a goroutine of its own: wait for golws too.
-	if err2 := ws.Shutdown(sctx); err == nil {
+	if err2 := ws.Close(); err == nil {
 		err = err2
 	}
 	return err

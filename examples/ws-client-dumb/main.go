@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/logging"
 )
@@ -37,7 +37,6 @@ type session struct {
 	n, got int
 	num    []byte
 	out    io.Writer
-	done   chan<- error
 }
 
 func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
@@ -53,45 +52,22 @@ func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
 	return nil
 }
 
-func (s *session) Closed(c *conn.Conn, err error) {
-	var ce *conn.CloseError
-	if err == nil || errors.As(err, &ce) && ce.Code == conn.StatusNormal {
-		err = nil
-	}
-	s.done <- err
-}
-
 func run(ctx context.Context, url string, n int, out io.Writer) error {
-	done := make(chan error, 1)
-	proto := &lws.Protocol{
-		Name: "dumb-increment-protocol",
-		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
-			return &session{n: n, out: out, done: done}
+	err := client.Run(ctx, client.Options{
+		ConnectOptions: lws.ConnectOptions{
+			URL:             url,
+			ConnectionError: func(*lws.Client, error) {}, // Run returns it
 		},
-	}
-	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
-	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{proto}})
-	if err != nil {
-		return err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	ran := make(chan error, 1)
-	go func() { ran <- c.Run(runCtx) }()
-
-	_, err = vh.Connect(lws.ConnectOptions{
-		URL:             url,
-		ConnectionError: func(_ *lws.Client, err error) { done <- err },
+		Protocol: &lws.Protocol{
+			Name: "dumb-increment-protocol",
+			NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
+				return &session{n: n, out: out}
+			},
+		},
+		Logger: logging.NewLogger(os.Stderr, logging.LevelWarn),
 	})
-	if err == nil {
-		select {
-		case err = <-done:
-		case <-ctx.Done():
-		}
-	}
-	stop()
-	if rerr := <-ran; err == nil {
-		err = rerr
+	if ctx.Err() != nil {
+		return nil // interrupted: the client closed with 1000
 	}
 	return err
 }

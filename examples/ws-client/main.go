@@ -2,9 +2,9 @@
 // an echo server (the lws-echo protocol of minimal-ws-server), sends -n
 // messages one writeable at a time, prints each echo and closes.
 //
-// The connect is asynchronous, as in lws: Connect returns at once, then
-// either the session's Established runs or the ConnectionError callback
-// says why the attempt failed. With -retry the client reconnects with
+// It runs on package client (client.Run: a connection without a server of
+// its own). The connect is asynchronous, as in lws: the session's
+// Established runs, or the attempt fails and Run says why. With -retry the client reconnects with
 // backoff instead of giving up (lws's retry policy): start it before the
 // server, or stop the server midway, and it connects when the server is
 // there.
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/logging"
 )
@@ -109,26 +110,19 @@ func run(ctx context.Context, url string, n int, retry bool, out io.Writer) erro
 	if err := checkURL(url); err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	proto := &lws.Protocol{
-		Name: "lws-echo", // also the subprotocol offered
-		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
-			return &session{n: n, out: out, done: done, retrying: retry}
+	verdict := make(chan error, 1) // the session's, as it closes
+	o := client.Options{
+		ConnectOptions: lws.ConnectOptions{
+			URL:             url,
+			ConnectionError: func(*lws.Client, error) {}, // Run returns it
 		},
-	}
-	c := lws.New(&lws.Options{Logger: logging.NewLogger(os.Stderr, logging.LevelWarn)})
-	vh, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{proto}})
-	if err != nil {
-		return err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	ran := make(chan error, 1)
-	go func() { ran <- c.Run(runCtx) }()
-
-	o := lws.ConnectOptions{
-		URL:             url,
-		ConnectionError: func(_ *lws.Client, err error) { done <- err },
+		Protocol: &lws.Protocol{
+			Name: "lws-echo", // also the subprotocol offered
+			NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
+				return &session{n: n, out: out, done: verdict, retrying: retry}
+			},
+		},
+		Logger: logging.NewLogger(os.Stderr, logging.LevelWarn),
 	}
 	if retry {
 		o.ConnectionError = nil // failures are retried, and OnRetry tells
@@ -136,16 +130,13 @@ func run(ctx context.Context, url string, n int, retry bool, out io.Writer) erro
 			fmt.Fprintf(out, "retry %d in %v: %v\n", attempt, d.Round(time.Millisecond), err)
 		}}
 	}
-	_, err = vh.Connect(o)
-	if err == nil {
-		select {
-		case err = <-done:
-		case <-ctx.Done():
+	err := client.Run(ctx, o)
+	select {
+	case verr := <-verdict:
+		if err == nil {
+			err = verr
 		}
-	}
-	stop()
-	if rerr := <-ran; err == nil {
-		err = rerr
+	default:
 	}
 	return err
 }
