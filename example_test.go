@@ -225,6 +225,14 @@ func ExampleServer_Handler() {
 	if _, err := c.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{echo.Protocol}}); err != nil {
 		log.Fatal(err)
 	}
+	// Start runs what lives beside the connections (Wake, adopted
+	// listeners, raw dials); Close ends them all and runs Destroy.
+	// http.Server does not track upgraded connections: a real server also
+	// calls Close from http.Server.RegisterOnShutdown.
+	if err := c.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
 	routes := http.NewServeMux()
 	routes.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	routes.Handle("/ws/", c.Handler())
@@ -232,10 +240,5 @@ func ExampleServer_Handler() {
 	defer srv.Close()
 
 	fmt.Println(exampleEcho(strings.Replace(srv.URL, "http", "ws", 1)+"/ws/", echo.Name))
-	// http.Server does not track upgraded connections: shut golws down too
-	// (a real server does it from http.Server.RegisterOnShutdown).
-	if err := c.Shutdown(context.Background()); err != nil {
-		log.Fatal(err)
-	}
 	// Output: hello
 }
