@@ -68,6 +68,18 @@ type ConnectOptions struct {
 	// goes its own way. Without Pipeline concurrent requests each open a
 	// connection when none is idle.
 	Pipeline bool
+	// HTTP2 opens the WebSocket (ws or wss) on a stream of an HTTP/2
+	// connection (RFC 8441): over TLS with ALPN h2 for wss, h2c with prior
+	// knowledge for ws. With Pipeline the stream joins the vhost's HTTP/2
+	// connection to the host, so pipelined WebSockets share one socket;
+	// without, it gets a connection of its own. (HTTP requests keep
+	// net/http's connections: Go's HTTP client cannot send the extended
+	// CONNECT, so golws speaks HTTP/2 itself for these.) A wss
+	// server that does not offer WebSockets over HTTP/2 is dialled with the
+	// HTTP/1.1 upgrade instead. The server must announce
+	// SETTINGS_ENABLE_CONNECT_PROTOCOL (a golws server in a program that
+	// imports github.com/golws/lws/h2ws does).
+	HTTP2 bool
 	// Value is the application's own value for the attempt (lws's opaque
 	// user data), available from Client.Value in every callback, so the
 	// attempt is known even where the *Client returned by Connect has not

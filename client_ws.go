@@ -18,10 +18,20 @@ type wsClient struct {
 	h *Client
 }
 
-// dialWebSocket runs the attempt of a ws:// or wss:// URL. The timeout
-// bounds the dial and handshake only: an expiring context would close an
-// established coder/websocket connection, so none outlives Dial.
+// dialWebSocket runs the attempt of a ws:// or wss:// URL: over an HTTP/2
+// stream with ConnectOptions.HTTP2 (client_h2ws.go), else as an HTTP/1.1
+// upgrade.
 func (h *Client) dialWebSocket() (*conn.Conn, error) {
+	if h.opts.HTTP2 {
+		return h.dialWebSocketH2()
+	}
+	return h.dialWebSocket1()
+}
+
+// dialWebSocket1 runs the HTTP/1.1 upgrade of a ws:// or wss:// URL. The
+// timeout bounds the dial and handshake only: an expiring context would
+// close an established coder/websocket connection, so none outlives Dial.
+func (h *Client) dialWebSocket1() (*conn.Conn, error) {
 	o := &h.opts
 	d := newDialer(o.Dialer, o.TLSConfig, []string{"http/1.1"}, true, h.vp.Vhost.clients.closing)
 	var remote string // written by the dial, read after Dial returned

@@ -37,7 +37,12 @@ type Outbox struct {
 	spare    []byte // a drained buffer for data to reuse; nothing else points into it
 	flushing bool   // Flush is writing outside mu
 	drained  uint64 // bytes Flush has written: kept output the peer took
-	err      error  // the first write error: every later call fails with it
+	// dataOnly counts only data in drained: on a transport where a write
+	// returning says nothing of the peer for small frames (an HTTP/2
+	// stream with window to spare), our own pings must not count as its
+	// signs of life.
+	dataOnly bool
+	err      error // the first write error: every later call fails with it
 }
 
 // NewOutbox returns an Outbox writing to w. When w (or what it wraps, for a
@@ -172,16 +177,18 @@ func (o *Outbox) Flush() error {
 	o.flushing = true
 	for o.err == nil && (len(o.data) > 0 || len(o.ctrl) > 0 || len(o.pong) > 0) {
 		var out []byte
+		count := !o.dataOnly // whether the bytes count as drained
 		switch {
 		case len(o.data) > 0:
 			out, o.data = o.data, nil
+			count = true
 		case len(o.pong) > 0:
 			out, o.pong = o.pong, nil
 		default:
 			out, o.ctrl = o.ctrl, nil
 		}
 		o.mu.Unlock()
-		err := o.write(out)
+		err := o.write(out, count)
 		o.mu.Lock()
 		if err != nil && o.err == nil {
 			o.err = err
@@ -200,14 +207,16 @@ func (o *Outbox) Flush() error {
 // peer's progress through a large message.
 const flushPiece = 64 << 10
 
-// write writes out in pieces, counting each as drained.
-func (o *Outbox) write(out []byte) error {
+// write writes out in pieces, counting each as drained if count is set.
+func (o *Outbox) write(out []byte, count bool) error {
 	for len(out) > 0 {
 		n, err := o.w.Write(out[:min(len(out), flushPiece)])
 		out = out[n:]
-		o.mu.Lock()
-		o.drained += uint64(n)
-		o.mu.Unlock()
+		if count {
+			o.mu.Lock()
+			o.drained += uint64(n)
+			o.mu.Unlock()
+		}
 		if err != nil {
 			return err
 		}

@@ -92,6 +92,9 @@ func newWebSocket(nc net.Conn, rd io.Reader, pre []byte, client bool, ext *pmd) 
 		readDone: make(chan struct{}),
 		aborted:  make(chan struct{}),
 	}
+	if _, ok := nc.(*h2Stream); ok {
+		t.out.dataOnly = true
+	}
 	t.sock = rawSocket(nc)
 	_, t.plain = nc.(syscall.Conn)
 	t.plain = t.plain && t.sock != nil

@@ -29,6 +29,7 @@ import (
 	"syscall"
 
 	"github.com/golws/lws/daemon"
+	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
 	"github.com/golws/lws/lwsws"
 	"github.com/golws/lws/metrics"
 	"github.com/golws/lws/mux"

@@ -36,6 +36,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/fops"
+	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
 	"github.com/golws/lws/lwsws"
 	"github.com/golws/lws/metrics"
 	"github.com/golws/lws/mux"

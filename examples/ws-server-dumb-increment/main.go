@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
+	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
 	"github.com/golws/lws/plugins/dumbinc"
 )
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
+	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
 )
 
 func main() {
