@@ -22,9 +22,8 @@ type AgentRule struct {
 }
 
 // responseHeaders adds the vhost's own headers (Server, STS, extra
-// Headers) to w before the request is served, and refuses requests a
-// RejectAgents rule matches. It reports false when it has answered r.
-func (v *Vhost) responseHeaders(w http.ResponseWriter, r *http.Request) bool {
+// Headers) to w before the request is served.
+func (v *Vhost) responseHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	if v.ServerString != "" {
 		h.Set("Server", v.ServerString)
@@ -35,6 +34,11 @@ func (v *Vhost) responseHeaders(w http.ResponseWriter, r *http.Request) bool {
 	for k, vals := range v.Headers {
 		h[http.CanonicalHeaderKey(k)] = append([]string(nil), vals...)
 	}
+}
+
+// rejectAgent answers r if a RejectAgents rule matches its User-Agent,
+// and reports whether it did.
+func (v *Vhost) rejectAgent(w http.ResponseWriter, r *http.Request) bool {
 	if ua := r.Header.Get("User-Agent"); ua != "" {
 		for _, rule := range v.RejectAgents {
 			if rule.Keyword != "" && strings.Contains(ua, rule.Keyword) {
@@ -43,9 +47,9 @@ func (v *Vhost) responseHeaders(w http.ResponseWriter, r *http.Request) bool {
 					msg = http.StatusText(rule.Status)
 				}
 				http.Error(w, msg, rule.Status)
-				return false
+				return true
 			}
 		}
 	}
-	return true
+	return false
 }

@@ -90,15 +90,16 @@ var ErrUnknownProtocol = errors.New("mux: unknown WebSocket subprotocol")
 // upgrades, such as a proxy, takes them) and passes the rest to the mounts
 // or HTTP.
 func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !v.responseHeaders(w, r) {
-		return
-	}
+	v.responseHeaders(w)
 	if !IsWebSocketUpgrade(r) {
 		if v.AccessLog != nil {
 			v.AccessLog.serve(w, r, v.serveNonUpgrade)
 			return
 		}
 		v.serveNonUpgrade(w, r)
+		return
+	}
+	if v.rejectAgent(w, r) {
 		return
 	}
 	if h := v.Mounts.upgradeMount(r); h != nil {
@@ -110,6 +111,9 @@ func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveNonUpgrade serves a request that is not a WebSocket upgrade.
 func (v *Vhost) serveNonUpgrade(w http.ResponseWriter, r *http.Request) {
+	if v.rejectAgent(w, r) {
+		return
+	}
 	if d := v.writeStall(); d > 0 {
 		sw := newStallWriter(w, d)
 		defer sw.done()
