@@ -179,9 +179,10 @@ func (c *Server) Vhost(name string) *Vhost {
 
 // Handler routes requests to the Server's vhosts by Host header, for
 // mounting into a server of one's own: exact name, then parent domain, then
-// the first vhost.
+// the first vhost. It takes WebSockets over HTTP/2 streams too (see
+// mux.H2WebSockets and package h2ws).
 func (c *Server) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return mux.H2WebSockets(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		hs := make(mux.Hosts, len(c.vhosts))
 		for i, v := range c.vhosts {
@@ -189,7 +190,7 @@ func (c *Server) Handler() http.Handler {
 		}
 		c.mu.Unlock()
 		hs.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // Wake calls the Wake callback of every protocol on every vhost, one at a

@@ -3,6 +3,7 @@ package lws_test
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testwait"
 	"github.com/golws/lws/plugins/echo"
@@ -148,5 +150,59 @@ func TestCloseWithoutStart(t *testing.T) {
 	}
 	if destroyed.Load() != 1 {
 		t.Fatalf("Destroy ran %d times, want 1", destroyed.Load())
+	}
+}
+
+// TestMountedH2WebSocket: a Server mounted into someone else's h2c server
+// takes WebSockets over HTTP/2 streams through Handler and through a Vhost,
+// as its own listeners do (this test binary imports package h2ws).
+func TestMountedH2WebSocket(t *testing.T) {
+	for _, through := range []string{"Handler", "Vhost"} {
+		t.Run(through, func(t *testing.T) {
+			pe := &peerEcho{}
+			srv := lws.New(lwstest.Quiet())
+			v, err := srv.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{pe.protocol()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Close()
+			var h http.Handler = srv.Handler()
+			if through == "Vhost" {
+				routes := http.NewServeMux()
+				routes.Handle("/ws/", v)
+				h = routes
+			}
+			hs := httptest.NewUnstartedServer(h)
+			hs.Config.Protocols = new(http.Protocols)
+			hs.Config.Protocols.SetHTTP1(true)
+			hs.Config.Protocols.SetUnencryptedHTTP2(true)
+			hs.Start()
+			defer hs.Close()
+
+			cs := newClientSide(t)
+			hc, err := cs.vh.Connect(lws.ConnectOptions{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws/", HTTP2: true, Subprotocols: []string{"echo"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := wait(t, hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := hc.Response(); r.ProtoMajor != 2 {
+				t.Fatalf("handshake over %s, want HTTP/2", r.Proto)
+			}
+			cs.expect(t, "response")
+			cs.expect(t, "established")
+			cs.send <- []byte("over a stream")
+			c.RequestWritable()
+			if got := cs.body(t); string(got) != "over a stream" {
+				t.Fatalf("echo %q", got)
+			}
+			c.Close(conn.StatusNormal, "")
+			cs.expect(t, "closed")
+		})
 	}
 }

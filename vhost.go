@@ -345,9 +345,16 @@ func (v *Vhost) Protocols() []*VhostProtocol {
 // Logger returns the vhost's logger.
 func (v *Vhost) Logger() *slog.Logger { return v.mux.Logger }
 
-// ServeHTTP serves r as this vhost: WebSocket upgrades to its protocols,
+// ServeHTTP serves r as this vhost: WebSocket upgrades (HTTP/1.1, and over
+// HTTP/2 streams in a program that imports package h2ws) to its protocols,
 // the rest through its HTTP handler.
-func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) { v.mux.ServeHTTP(w, r) }
+func (v *Vhost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if conn.IsExtendedConnect(r) {
+		mux.H2WebSockets(v.mux).ServeHTTP(w, r)
+		return
+	}
+	v.mux.ServeHTTP(w, r)
+}
 
 // Server returns the Server the vhost belongs to.
 func (v *Vhost) Server() *Server { return v.srv }

@@ -15,8 +15,8 @@ import (
 // coder/websocket's Accept. Other :protocol values are refused with 501.
 // Everything else goes to h unchanged.
 //
-// golws's listeners apply it; a program mounting golws into an
-// http.Server of its own wraps the handler with it. Either way Go's
+// golws's listeners, lws.Server.Handler and lws.Vhost apply it; a program
+// mounting a mux.Vhost or Hosts directly wraps them with it. Either way Go's
 // HTTP/2 server offers extended CONNECT only in a program that imports
 // github.com/golws/lws/h2ws (see there).
 func H2WebSockets(h http.Handler) http.Handler {
