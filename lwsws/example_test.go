@@ -21,7 +21,8 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	site := `{
+	site := `# lwsws's JSON, '#' comments included
+{
   "global": { "log-level": "err" },
   "vhosts": [{ "name": "localhost", "port": 7681, "interface": "127.0.0.1",
     "ws-protocols": [{ "lws-echo": { "default": "1" } }] }]
@@ -29,7 +30,7 @@ func ExampleNew() {
 	if err := os.WriteFile(filepath.Join(dir, "site.json"), []byte(site), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	cfg, err := lwsws.Load("", dir) // no global file; every *.json of dir
+	cfg, err := lwsws.Load("", dir) // no global file; every file of dir
 	if err != nil {
 		log.Fatal(err)
 	}
