@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
 )
@@ -134,11 +135,11 @@ func (cs *clientSide) body(t *testing.T) []byte {
 }
 
 // wait waits for h's attempt to end.
-func wait(t *testing.T, h *lws.Client) (*conn.Conn, error) {
+func wait(t *testing.T, h *client.Client) (*conn.Conn, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return h.Wait(ctx)
+	return h.Connected(ctx)
 }
 
 // countingListener counts the TCP connections it accepts.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
 )
@@ -67,32 +68,32 @@ func TestHTTPClientRequests(t *testing.T) {
 	cs := newClientSide(t)
 	tests := []struct {
 		name   string
-		o      lws.ConnectOptions
+		o      client.Options
 		status int
 		body   string
 	}{
-		{"empty body", lws.ConnectOptions{URL: srv.URL + "/?n=0"}, 200, ""},
-		{"one byte", lws.ConnectOptions{URL: srv.URL + "/?n=1"}, 200, "x"},
-		{"rx buffer size", lws.ConnectOptions{URL: srv.URL + "/?n=1000", RxBufferSize: 1000}, 200, strings.Repeat("x", 1000)},
-		{"many chunks", lws.ConnectOptions{URL: srv.URL + "/?n=100000", RxBufferSize: 1000}, 200, strings.Repeat("x", 100000)},
-		{"chunked encoding", lws.ConnectOptions{URL: srv.URL + "/?chunked&n=5000"}, 200, strings.Repeat("x", 5000)},
-		{"404 is a response", lws.ConnectOptions{URL: srv.URL + "/missing"}, 404, "404 page not found\n"},
-		{"POST with body and headers", lws.ConnectOptions{
+		{"empty body", client.Options{URL: srv.URL + "/?n=0"}, 200, ""},
+		{"one byte", client.Options{URL: srv.URL + "/?n=1"}, 200, "x"},
+		{"rx buffer size", client.Options{URL: srv.URL + "/?n=1000", RxBufferSize: 1000}, 200, strings.Repeat("x", 1000)},
+		{"many chunks", client.Options{URL: srv.URL + "/?n=100000", RxBufferSize: 1000}, 200, strings.Repeat("x", 100000)},
+		{"chunked encoding", client.Options{URL: srv.URL + "/?chunked&n=5000"}, 200, strings.Repeat("x", 5000)},
+		{"404 is a response", client.Options{URL: srv.URL + "/missing"}, 404, "404 page not found\n"},
+		{"POST with body and headers", client.Options{
 			URL: srv.URL + "/", Method: http.MethodPost, Body: strings.NewReader("posted"),
 			Header: http.Header{"X-Echo": {"hello"}},
 		}, 200, "posted"},
-		{"PUT streaming body", lws.ConnectOptions{
+		{"PUT streaming body", client.Options{
 			URL: srv.URL + "/", Method: http.MethodPost, Body: io.MultiReader(strings.NewReader("a"), strings.NewReader("b")),
 		}, 200, "ab"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := cs.vh.Connect(tt.o)
+			h, err := client.Connect(cs.vh, tt.o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			e := cs.expect(t, "response")
-			if e.resp.StatusCode != tt.status || lws.ClientOf(e.c) != h {
+			if e.resp.StatusCode != tt.status || client.Of(e.c) != h {
 				t.Fatalf("status %d, want %d", e.resp.StatusCode, tt.status)
 			}
 			method := tt.o.Method
@@ -158,11 +159,11 @@ func testRxFlow(t *testing.T, h2 bool) {
 	}), h2)
 	cs := newClientSide(t)
 	cs.pause.Store(1) // rx off after the first chunk
-	o := lws.ConnectOptions{URL: srv.URL}
+	o := client.Options{URL: srv.URL}
 	if h2 {
 		o.TLSConfig = trust(srv)
 	}
-	if _, err := cs.vh.Connect(o); err != nil {
+	if _, err := client.Connect(cs.vh, o); err != nil {
 		t.Fatal(err)
 	}
 	if p := cs.expect(t, "response").resp.ProtoMajor; p != map[bool]int{false: 1, true: 2}[h2] {
@@ -260,7 +261,7 @@ func TestHTTPClientKeepAlive(t *testing.T) {
 			srv, counted := httpServer(t, handler(tt.close), false)
 			cs := newClientSide(t)
 			connect := func(i int) {
-				if _, err := cs.vh.Connect(lws.ConnectOptions{URL: fmt.Sprintf("%s/%d", srv.URL, i), Pipeline: tt.pipeline}); err != nil {
+				if _, err := client.Connect(cs.vh, client.Options{URL: fmt.Sprintf("%s/%d", srv.URL, i), Pipeline: tt.pipeline}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -313,7 +314,7 @@ func TestHTTPClientH2Multiplex(t *testing.T) {
 	cs := newClientSide(t)
 	cfg := trust(srv)
 	for i := range n {
-		if _, err := cs.vh.Connect(lws.ConnectOptions{URL: fmt.Sprintf("%s/%d", srv.URL, i), TLSConfig: cfg, Pipeline: true}); err != nil {
+		if _, err := client.Connect(cs.vh, client.Options{URL: fmt.Sprintf("%s/%d", srv.URL, i), TLSConfig: cfg, Pipeline: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -357,7 +358,7 @@ func TestResponseRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	lwstest.Run(t, c)
-	if _, err := vh.Connect(lws.ConnectOptions{URL: srv.URL}); err != nil {
+	if _, err := client.Connect(vh, client.Options{URL: srv.URL}); err != nil {
 		t.Fatal(err)
 	}
 	select {

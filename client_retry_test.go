@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
 )
@@ -48,10 +49,10 @@ func (ev *retryEvents) clientVhost(t *testing.T, pingInterval time.Duration) *lw
 	return v
 }
 
-func (ev *retryEvents) options(url string, r lws.Retry) lws.ConnectOptions {
-	r.OnRetry = func(_ *lws.Client, _ int, _ time.Duration, err error) { ev.retries <- err }
-	return lws.ConnectOptions{URL: url, Retry: &r, Timeout: time.Second,
-		ConnectionError: func(*lws.Client, error) { ev.failures.Add(1) }}
+func (ev *retryEvents) options(url string, r client.Retry) client.Options {
+	r.OnRetry = func(_ *client.Client, _ int, _ time.Duration, err error) { ev.retries <- err }
+	return client.Options{URL: url, Retry: &r, Timeout: time.Second,
+		ConnectionError: func(*client.Client, error) { ev.failures.Add(1) }}
 }
 
 type retrySession struct {
@@ -111,12 +112,12 @@ func TestRetryServerComesBack(t *testing.T) {
 	addr := url[len("ws://"):]
 	ev := newRetryEvents()
 	cv := ev.clientVhost(t, 0)
-	h, err := cv.Connect(ev.options(url, lws.Retry{Delays: []time.Duration{20 * time.Millisecond}}))
+	h, err := client.Connect(cv, ev.options(url, client.Retry{Delays: []time.Duration{20 * time.Millisecond}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := recv(t, ev.established, "first connection")
-	if _, err := h.Wait(context.Background()); err != nil {
+	if _, err := h.Connected(context.Background()); err != nil {
 		t.Fatalf("Wait: %v", err)
 	}
 
@@ -160,7 +161,7 @@ func TestRetryValidityPing(t *testing.T) {
 
 	ev := newRetryEvents()
 	cv := ev.clientVhost(t, 50*time.Millisecond)
-	h, err := cv.Connect(ev.options("ws://"+ln.Addr().String()+"/", lws.Retry{Delays: []time.Duration{10 * time.Millisecond}}))
+	h, err := client.Connect(cv, ev.options("ws://"+ln.Addr().String()+"/", client.Retry{Delays: []time.Duration{10 * time.Millisecond}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,11 +219,11 @@ func TestRetryConcealAndLimit(t *testing.T) {
 
 	ev := newRetryEvents()
 	cv := ev.clientVhost(t, 0)
-	h, err := cv.Connect(ev.options(url, lws.Retry{Delays: []time.Duration{time.Millisecond}, Conceal: 2, Limit: 4}))
+	h, err := client.Connect(cv, ev.options(url, client.Retry{Delays: []time.Duration{time.Millisecond}, Conceal: 2, Limit: 4}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Wait(context.Background()); err == nil {
+	if _, err := h.Connected(context.Background()); err == nil {
 		t.Fatal("Wait: no error after the limit")
 	}
 	if n := ev.failures.Load(); n != 2 {
@@ -230,7 +231,7 @@ func TestRetryConcealAndLimit(t *testing.T) {
 	}
 
 	ev2 := newRetryEvents()
-	h2, err := cv.Connect(ev2.options(url, lws.Retry{Delays: []time.Duration{time.Hour}}))
+	h2, err := client.Connect(cv, ev2.options(url, client.Retry{Delays: []time.Duration{time.Hour}}))
 	if err != nil {
 		t.Fatal(err)
 	}

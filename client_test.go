@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/mux"
@@ -42,7 +43,7 @@ func echoServer(t *testing.T, o lws.VhostOptions) *lws.Vhost {
 func TestWebSocketClientEcho(t *testing.T) {
 	srv := echoServer(t, lws.VhostOptions{})
 	cs := newClientSide(t)
-	h, err := cs.vh.Connect(lws.ConnectOptions{
+	h, err := client.Connect(cs.vh, client.Options{
 		URL:          lwstest.WS(srv),
 		Subprotocols: []string{echo.Name},
 		Header:       http.Header{"X-Test": {"1"}},
@@ -58,8 +59,8 @@ func TestWebSocketClientEcho(t *testing.T) {
 		t.Fatalf("handshake status %d", e.resp.StatusCode)
 	}
 	c := cs.expect(t, "established").c
-	if lws.ClientOf(c) != h || h.Value() != "mine" {
-		t.Fatalf("ClientOf gives %p, want %p", lws.ClientOf(c), h)
+	if client.Of(c) != h || h.Value() != "mine" {
+		t.Fatalf("ClientOf gives %p, want %p", client.Of(c), h)
 	}
 	if got, _ := wait(t, h); got != c {
 		t.Fatalf("Wait gave %v, want the established conn", got)
@@ -91,7 +92,7 @@ func TestWebSocketClientCompression(t *testing.T) {
 	pmd.Compression = mux.Compression{Mode: mux.CompressionNoContextTakeover}
 	srv := echoServer(t, lws.VhostOptions{Protocols: []*lws.Protocol{&pmd}})
 	cs := newClientSide(t)
-	h, err := cs.vh.Connect(lws.ConnectOptions{
+	h, err := client.Connect(cs.vh, client.Options{
 		URL:          lwstest.WS(srv),
 		Subprotocols: []string{},
 		Compression:  mux.Compression{Mode: mux.CompressionNoContextTakeover},
@@ -134,37 +135,37 @@ func TestConnectErrors(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		o      lws.ConnectOptions
-		want   lws.ConnectFailure
+		o      client.Options
+		want   client.ConnectFailure
 		status int
 		is     error
 	}{
-		{"ws refused", lws.ConnectOptions{URL: "ws://" + closed}, lws.ConnectRefused, 0, syscall.ECONNREFUSED},
-		{"http refused", lws.ConnectOptions{URL: "http://" + closed}, lws.ConnectRefused, 0, syscall.ECONNREFUSED},
-		{"ws dns", lws.ConnectOptions{URL: "ws://no-such-host.invalid/", Dialer: &net.Dialer{Resolver: failingResolver}}, lws.ConnectDNS, 0, nil},
-		{"https dns", lws.ConnectOptions{URL: "https://no-such-host.invalid/", Dialer: &net.Dialer{Resolver: failingResolver}}, lws.ConnectDNS, 0, nil},
-		{"wss untrusted", lws.ConnectOptions{URL: "wss://" + tlsHost}, lws.ConnectTLS, 0, nil},
-		{"https untrusted", lws.ConnectOptions{URL: "https://" + tlsHost}, lws.ConnectTLS, 0, nil},
-		{"wss to a plain server", lws.ConnectOptions{URL: "wss://" + srv.Addr().String()}, lws.ConnectTLS, 0, nil},
-		{"ws rejected: origin", lws.ConnectOptions{URL: lwstest.WS(srv), Subprotocols: []string{}, Origin: "http://elsewhere.example"}, lws.ConnectRejected, http.StatusForbidden, nil},
-		{"ws rejected: subprotocol", lws.ConnectOptions{URL: lwstest.WS(srv), Subprotocols: []string{"x-unknown"}}, lws.ConnectRejected, http.StatusBadRequest, nil},
-		{"ws to a TLS server", lws.ConnectOptions{URL: "ws" + strings.TrimPrefix(tlsSrv.URL, "https")}, lws.ConnectRejected, http.StatusBadRequest, nil},
-		{"ws to a plain HTTP server", lws.ConnectOptions{URL: "ws" + strings.TrimPrefix(plain.URL, "http")}, lws.ConnectRejected, http.StatusNotFound, nil},
-		{"ws timeout", lws.ConnectOptions{URL: "ws://" + silent, Timeout: 100 * time.Millisecond}, lws.ConnectTimeout, 0, context.DeadlineExceeded},
-		{"http timeout", lws.ConnectOptions{URL: "http://" + silent, Timeout: 100 * time.Millisecond}, lws.ConnectTimeout, 0, context.DeadlineExceeded},
-		{"wss timeout in TLS", lws.ConnectOptions{URL: "wss://" + silent, Timeout: 100 * time.Millisecond}, lws.ConnectTimeout, 0, context.DeadlineExceeded},
+		{"ws refused", client.Options{URL: "ws://" + closed}, client.ConnectRefused, 0, syscall.ECONNREFUSED},
+		{"http refused", client.Options{URL: "http://" + closed}, client.ConnectRefused, 0, syscall.ECONNREFUSED},
+		{"ws dns", client.Options{URL: "ws://no-such-host.invalid/", Dialer: &net.Dialer{Resolver: failingResolver}}, client.ConnectDNS, 0, nil},
+		{"https dns", client.Options{URL: "https://no-such-host.invalid/", Dialer: &net.Dialer{Resolver: failingResolver}}, client.ConnectDNS, 0, nil},
+		{"wss untrusted", client.Options{URL: "wss://" + tlsHost}, client.ConnectTLS, 0, nil},
+		{"https untrusted", client.Options{URL: "https://" + tlsHost}, client.ConnectTLS, 0, nil},
+		{"wss to a plain server", client.Options{URL: "wss://" + srv.Addr().String()}, client.ConnectTLS, 0, nil},
+		{"ws rejected: origin", client.Options{URL: lwstest.WS(srv), Subprotocols: []string{}, Origin: "http://elsewhere.example"}, client.ConnectRejected, http.StatusForbidden, nil},
+		{"ws rejected: subprotocol", client.Options{URL: lwstest.WS(srv), Subprotocols: []string{"x-unknown"}}, client.ConnectRejected, http.StatusBadRequest, nil},
+		{"ws to a TLS server", client.Options{URL: "ws" + strings.TrimPrefix(tlsSrv.URL, "https")}, client.ConnectRejected, http.StatusBadRequest, nil},
+		{"ws to a plain HTTP server", client.Options{URL: "ws" + strings.TrimPrefix(plain.URL, "http")}, client.ConnectRejected, http.StatusNotFound, nil},
+		{"ws timeout", client.Options{URL: "ws://" + silent, Timeout: 100 * time.Millisecond}, client.ConnectTimeout, 0, context.DeadlineExceeded},
+		{"http timeout", client.Options{URL: "http://" + silent, Timeout: 100 * time.Millisecond}, client.ConnectTimeout, 0, context.DeadlineExceeded},
+		{"wss timeout in TLS", client.Options{URL: "wss://" + silent, Timeout: 100 * time.Millisecond}, client.ConnectTimeout, 0, context.DeadlineExceeded},
 	}
 	cs := newClientSide(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			type failure struct {
-				h   *lws.Client
+				h   *client.Client
 				err error
 			}
 			failed := make(chan failure, 1)
 			tt.o.Value = tt.name
-			tt.o.ConnectionError = func(h *lws.Client, err error) { failed <- failure{h, err} }
-			h, err := cs.vh.Connect(tt.o)
+			tt.o.ConnectionError = func(h *client.Client, err error) { failed <- failure{h, err} }
+			h, err := client.Connect(cs.vh, tt.o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +176,7 @@ func TestConnectErrors(t *testing.T) {
 			if _, err := wait(t, h); err != f.err {
 				t.Fatalf("Wait gave %v, the callback %v", err, f.err)
 			}
-			var ce *lws.ConnectError
+			var ce *client.ConnectError
 			if !errors.As(f.err, &ce) {
 				t.Fatalf("error %T %v is not a *ConnectError", f.err, f.err)
 			}
@@ -210,7 +211,7 @@ func TestConnectTLSTrusted(t *testing.T) {
 	pool.AddCert(srv.Certificate())
 
 	cs := newClientSide(t)
-	h, err := cs.vh.Connect(lws.ConnectOptions{
+	h, err := client.Connect(cs.vh, client.Options{
 		URL:          "wss" + strings.TrimPrefix(srv.URL, "https"),
 		Subprotocols: []string{echo.Name},
 		TLSConfig:    &tls.Config{RootCAs: pool},
@@ -233,18 +234,18 @@ func TestConnectOptionErrors(t *testing.T) {
 	cs := newClientSide(t)
 	tests := []struct {
 		name string
-		o    lws.ConnectOptions
+		o    client.Options
 		want string
 	}{
-		{"bad scheme", lws.ConnectOptions{URL: "ftp://127.0.0.1/"}, "scheme"},
-		{"no host", lws.ConnectOptions{URL: "ws:///x"}, "no host"},
-		{"unparsable", lws.ConnectOptions{URL: "ws://[::1"}, "connect"},
-		{"unknown protocol", lws.ConnectOptions{URL: "ws://127.0.0.1:1/", Protocol: "nope"}, `no protocol "nope"`},
-		{"bad method", lws.ConnectOptions{URL: "http://127.0.0.1:1/", Method: "GE T"}, "method"},
+		{"bad scheme", client.Options{URL: "ftp://127.0.0.1/"}, "scheme"},
+		{"no host", client.Options{URL: "ws:///x"}, "no host"},
+		{"unparsable", client.Options{URL: "ws://[::1"}, "connect"},
+		{"unknown protocol", client.Options{URL: "ws://127.0.0.1:1/", Protocol: "nope"}, `no protocol "nope"`},
+		{"bad method", client.Options{URL: "http://127.0.0.1:1/", Method: "GE T"}, "method"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := cs.vh.Connect(tt.o)
+			h, err := client.Connect(cs.vh, tt.o)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, %v; want an error containing %q", h, err, tt.want)
 			}
@@ -255,16 +256,16 @@ func TestConnectOptionErrors(t *testing.T) {
 func TestClientCloseCancelsAttempt(t *testing.T) {
 	cs := newClientSide(t)
 	failed := make(chan error, 1)
-	h, err := cs.vh.Connect(lws.ConnectOptions{
+	h, err := client.Connect(cs.vh, client.Options{
 		URL:             "ws://" + silentListener(t),
-		ConnectionError: func(_ *lws.Client, err error) { failed <- err },
+		ConnectionError: func(_ *client.Client, err error) { failed <- err },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.Close()
-	var ce *lws.ConnectError
-	if err := <-failed; !errors.As(err, &ce) || ce.Failure != lws.ConnectCanceled || !errors.Is(err, context.Canceled) {
+	var ce *client.ConnectError
+	if err := <-failed; !errors.As(err, &ce) || ce.Failure != client.ConnectCanceled || !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -288,7 +289,7 @@ func TestClientShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
 
-	up, err := v.Connect(lws.ConnectOptions{URL: lwstest.WS(srv), Subprotocols: []string{}})
+	up, err := client.Connect(v, client.Options{URL: lwstest.WS(srv), Subprotocols: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,13 +297,13 @@ func TestClientShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	failed := make(chan error, 1)
-	if _, err := v.Connect(lws.ConnectOptions{
+	if _, err := client.Connect(v, client.Options{
 		URL:             "ws://" + silent,
-		ConnectionError: func(_ *lws.Client, err error) { failed <- err },
+		ConnectionError: func(_ *client.Client, err error) { failed <- err },
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Connect(lws.ConnectOptions{URL: "http://" + silent, Timeout: time.Minute}); err != nil {
+	if _, err := client.Connect(v, client.Options{URL: "http://" + silent, Timeout: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	if v.Protocol("client").Len() != 1 {
@@ -312,8 +313,8 @@ func TestClientShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	var ce *lws.ConnectError
-	if err := <-failed; !errors.As(err, &ce) || ce.Failure != lws.ConnectCanceled {
+	var ce *client.ConnectError
+	if err := <-failed; !errors.As(err, &ce) || ce.Failure != client.ConnectCanceled {
 		t.Fatalf("pending attempt ended with %v", err)
 	}
 	var closed *event
@@ -328,7 +329,7 @@ func TestClientShutdown(t *testing.T) {
 	} else if errors.As(closed.err, &cl) && cl.Code != conn.StatusGoingAway {
 		t.Fatalf("closed with %v", closed.err)
 	}
-	if _, err := v.Connect(lws.ConnectOptions{URL: lwstest.WS(srv)}); !errors.Is(err, lws.ErrShutdown) {
+	if _, err := client.Connect(v, client.Options{URL: lwstest.WS(srv)}); !errors.Is(err, client.ErrShutdown) {
 		t.Fatalf("Connect after shutdown: %v", err)
 	}
 }

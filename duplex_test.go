@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
 )
@@ -79,7 +80,7 @@ func TestTwoPeersFullDuplex(t *testing.T) {
 		t.Fatal(err)
 	}
 	lwstest.Run(t, cctx)
-	h, err := cvh.Connect(lws.ConnectOptions{URL: lwstest.WS(server)})
+	h, err := client.Connect(cvh, client.Options{URL: lwstest.WS(server)})
 	if err != nil {
 		t.Fatal(err)
 	}

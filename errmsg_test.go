@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/lwsws"
 )
@@ -31,7 +31,7 @@ func TestConnectErrorTLSMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := &lws.ConnectError{URL: tt.url, Failure: lws.ConnectTLS, Err: tt.err}
+			e := &client.ConnectError{URL: tt.url, Failure: client.ConnectTLS, Err: tt.err}
 			if got := e.Error(); got != tt.want {
 				t.Fatalf("got  %s\nwant %s", got, tt.want)
 			}

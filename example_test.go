@@ -117,56 +117,6 @@ func ExampleProtocol() {
 	// Output: hello
 }
 
-// greetSession is a client session: it sends "hello" once connected and
-// closes after the first reply.
-type greetSession struct {
-	got  chan<- string
-	sent bool
-}
-
-func (s *greetSession) Established(c *conn.Conn) error {
-	c.RequestWritable()
-	return nil
-}
-
-func (s *greetSession) Writeable(c *conn.Conn) error {
-	if s.sent {
-		return nil
-	}
-	s.sent = true
-	return c.Write(conn.Text, []byte("hello"))
-}
-
-func (s *greetSession) Receive(c *conn.Conn, in conn.Chunk) error {
-	s.got <- string(in.Data)
-	return conn.CloseWith(conn.StatusNormal, "done")
-}
-
-// A WebSocket client: its session runs in the engine as a server's would.
-func ExampleVhost_Connect() {
-	got := make(chan string, 1)
-	greeter := &lws.Protocol{
-		Name:       echo.Name, // offered as the subprotocol
-		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &greetSession{got: got} },
-	}
-	c := lws.New(quiet)
-	server, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{echo.Protocol}})
-	if err != nil {
-		log.Fatal(err)
-	}
-	client, err := c.NewVhost(lws.VhostOptions{Name: "client", Protocols: []*lws.Protocol{greeter}})
-	if err != nil {
-		log.Fatal(err)
-	}
-	stop := exampleRun(c)
-	defer stop()
-	if _, err := client.Connect(lws.ConnectOptions{URL: "ws://" + server.Addr().String()}); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(<-got)
-	// Output: hello
-}
-
 // helloSession answers an HTTP request of a callback mount.
 type helloSession struct{ step int }
 

@@ -124,6 +124,7 @@ func (u *h2cUpgrader) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		first.Header.Del(k)
 	}
 	first.Header.Del("Connection")
+	first.Proto, first.ProtoMajor, first.ProtoMinor = "HTTP/2.0", 2, 0 // its answer goes as stream 1
 	u.h2.ServeConn(c, &http2.ServeConnOpts{
 		Context:        ctx,
 		BaseConfig:     u.srv,

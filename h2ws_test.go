@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2, as a user turns them on
 	"github.com/golws/lws/internal/lwstest"
@@ -109,7 +110,7 @@ func TestH2WebSocketsClientServer(t *testing.T) {
 			var conns []*conn.Conn
 			tlsConfig := &tls.Config{RootCAs: cert.Pool} // one config: the connections may be shared
 			for range n {
-				h, err := cs.vh.Connect(lws.ConnectOptions{URL: url, HTTP2: true, Pipeline: tc.pipeline,
+				h, err := client.Connect(cs.vh, client.Options{URL: url, HTTP2: true, Pipeline: tc.pipeline,
 					Subprotocols: []string{"echo"}, TLSConfig: tlsConfig})
 				if err != nil {
 					t.Fatal(err)
@@ -168,7 +169,7 @@ func TestH2WebSocketsFallBack(t *testing.T) {
 	}
 	lwstest.Run(t, srv)
 	cs := newClientSide(t)
-	h, err := cs.vh.Connect(lws.ConnectOptions{URL: "wss://" + v.Addr().String() + "/", HTTP2: true,
+	h, err := client.Connect(cs.vh, client.Options{URL: "wss://" + v.Addr().String() + "/", HTTP2: true,
 		Subprotocols: []string{"echo"}, TLSConfig: &tls.Config{RootCAs: cert.Pool}})
 	if err != nil {
 		t.Fatal(err)

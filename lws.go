@@ -245,7 +245,7 @@ func (c *Server) abortAll() {
 func (c *Server) Shutdown(ctx context.Context) error {
 	vhosts := c.Vhosts()
 	for _, v := range vhosts {
-		v.clients.stop() // pending client attempts give up
+		v.companions.stop() // pending client attempts give up
 		for _, vp := range v.protocols {
 			vp.conns.CloseAll(conn.StatusGoingAway, "server shutdown")
 		}
@@ -256,7 +256,7 @@ func (c *Server) Shutdown(ctx context.Context) error {
 				return fmt.Errorf("lws: vhost %q protocol %q: %d connections left: %w", v.name, vp.Protocol.Name, vp.conns.Len(), err)
 			}
 		}
-		if err := v.clients.wait(ctx); err != nil {
+		if err := v.companions.wait(ctx); err != nil {
 			return fmt.Errorf("lws: vhost %q: client attempts left: %w", v.name, err)
 		}
 	}

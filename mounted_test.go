@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testwait"
@@ -183,7 +184,7 @@ func TestMountedH2WebSocket(t *testing.T) {
 			defer hs.Close()
 
 			cs := newClientSide(t)
-			hc, err := cs.vh.Connect(lws.ConnectOptions{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws/", HTTP2: true, Subprotocols: []string{"echo"}})
+			hc, err := client.Connect(cs.vh, client.Options{URL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws/", HTTP2: true, Subprotocols: []string{"echo"}})
 			if err != nil {
 				t.Fatal(err)
 			}

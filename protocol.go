@@ -96,11 +96,37 @@ func (vp *VhostProtocol) Len() int { return vp.conns.Len() }
 // on this vhost. info may be nil; its Subprotocol defaults to the
 // protocol's name.
 func (vp *VhostProtocol) Adopt(t conn.Transport, info *conn.Info) (*conn.Conn, error) {
+	return vp.AdoptWith(t, info, AdoptOptions{})
+}
+
+// AdoptOptions adjust one connection that VhostProtocol.AdoptWith starts.
+type AdoptOptions struct {
+	// RxBufferSize, if positive, bounds each received chunk instead of
+	// the protocol's RxBufferSize.
+	RxBufferSize int
+	// Session, if set, is given the session the protocol's NewSession made
+	// for c and returns the one to use: it may hand it something before any
+	// callback runs (package client gives an HTTP response), or replace it.
+	Session func(c *conn.Conn, s conn.Session) conn.Session
+}
+
+// AdoptWith is Adopt with per-connection options.
+func (vp *VhostProtocol) AdoptWith(t conn.Transport, info *conn.Info, o AdoptOptions) (*conn.Conn, error) {
 	if info == nil {
 		info = &conn.Info{}
 	}
 	if info.Subprotocol == "" {
 		info.Subprotocol = vp.Protocol.Name
 	}
-	return conn.Start(t, info, vp.mux.NewSession, vp.mux.Conn)
+	opts := vp.mux.Conn
+	if o.RxBufferSize > 0 {
+		oc := *opts
+		oc.RxBufferSize = o.RxBufferSize
+		opts = &oc
+	}
+	newSession := vp.mux.NewSession
+	if o.Session != nil {
+		newSession = func(c *conn.Conn) conn.Session { return o.Session(c, vp.mux.NewSession(c)) }
+	}
+	return conn.Start(t, info, newSession, opts)
 }

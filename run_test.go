@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/internal/lwstest"
 )
 
@@ -47,7 +48,7 @@ func TestRunEdgeCases(t *testing.T) {
 		if err := v.DialRaw(context.Background(), adopted.Addr().String(), "raw-echo"); err != nil {
 			t.Fatal(err)
 		}
-		h, err := v.Connect(lws.ConnectOptions{URL: "ws://" + adopted.Addr().String() + "/"})
+		h, err := client.Connect(v, client.Options{URL: "ws://" + adopted.Addr().String() + "/"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +73,7 @@ func TestRunEdgeCases(t *testing.T) {
 		if err := v.DialRaw(context.Background(), "127.0.0.1:1", "raw-echo"); !errors.Is(err, lws.ErrStopped) {
 			t.Fatalf("DialRaw after Run: %v, want ErrStopped", err)
 		}
-		if _, err := v.Connect(lws.ConnectOptions{URL: "ws://127.0.0.1:1/"}); !errors.Is(err, lws.ErrShutdown) {
+		if _, err := client.Connect(v, client.Options{URL: "ws://127.0.0.1:1/"}); !errors.Is(err, client.ErrShutdown) {
 			t.Fatalf("Connect after Run: %v, want ErrShutdown", err)
 		}
 	})

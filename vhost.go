@@ -131,7 +131,9 @@ type Vhost struct {
 	protocols []*VhostProtocol
 	ln        *listener
 	obs       Observer // nil: none
-	clients   clients  // client connection attempts and shared HTTP transports
+	// companions are other packages' state that ends with the vhost's
+	// connections (package client's attempts and transports).
+	companions companions
 }
 
 // NewVhost adds a vhost, binding its protocols (running their Init) and

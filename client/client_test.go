@@ -77,8 +77,8 @@ func TestRun(t *testing.T) {
 	}{
 		{"echo then normal close", url, func(err error) bool { return err == nil }, true},
 		{"refused", "ws://" + closedPort(t), func(err error) bool {
-			var ce *lws.ConnectError
-			return errors.As(err, &ce) && ce.Failure == lws.ConnectRefused
+			var ce *client.ConnectError
+			return errors.As(err, &ce) && ce.Failure == client.ConnectRefused
 		}, false},
 	}
 	for _, tt := range tests {
@@ -86,10 +86,8 @@ func TestRun(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			got := make(chan string, 1)
-			err := client.Run(ctx, client.Options{
-				ConnectOptions: lws.ConnectOptions{URL: tt.url, ConnectionError: func(*lws.Client, error) {}},
-				Protocol:       greeterProtocol(got),
-				Logger:         quiet,
+			err := client.Run(ctx, greeterProtocol(got), client.Options{
+				URL: tt.url, ConnectionError: func(*client.Client, error) {}, Logger: quiet,
 			})
 			if !tt.wantErr(err) {
 				t.Fatalf("Run: %v", err)
@@ -114,7 +112,7 @@ func TestRunContextEnds(t *testing.T) {
 	}}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- client.Run(ctx, client.Options{ConnectOptions: lws.ConnectOptions{URL: url}, Protocol: p, Logger: quiet})
+		errc <- client.Run(ctx, p, client.Options{URL: url, Logger: quiet})
 	}()
 	select {
 	case <-established:
@@ -141,7 +139,8 @@ func (s *idle) Writeable(*conn.Conn) error           { return nil }
 func (s *idle) Closed(*conn.Conn, error)             {}
 
 // TestDialClose: Close of a client whose connection is up ends it with
-// 1000, runs the protocol's Destroy and leaves no goroutine behind.
+// 1000; Wait then sees the protocol's Destroy done, and no goroutine is
+// left behind.
 func TestDialClose(t *testing.T) {
 	url := echoServer(t)
 	established := make(chan struct{})
@@ -151,7 +150,7 @@ func TestDialClose(t *testing.T) {
 		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &idle{established: established} },
 		Destroy:    func(*lws.VhostProtocol) { close(destroyed) },
 	}
-	c, err := client.Dial(client.Options{ConnectOptions: lws.ConnectOptions{URL: url}, Protocol: p, Logger: quiet})
+	c, err := client.Dial(p, client.Options{URL: url, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,29 +159,31 @@ func TestDialClose(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no connection")
 	}
-	if err := c.Close(); err != nil {
-		t.Fatalf("Close: %v, want nil (a normal closure)", err)
+	c.Close()
+	if err := c.Wait(); err != nil {
+		t.Fatalf("Wait after Close: %v, want nil (a normal closure)", err)
 	}
 	select {
 	case <-destroyed:
 	default:
-		t.Fatal("Close returned before the protocol's Destroy ran")
+		t.Fatal("Wait returned before the protocol's Destroy ran")
 	}
 }
 
 func TestDialErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		o    client.Options
+		p    *lws.Protocol
+		url  string
 		want string
 	}{
-		{"no protocol", client.Options{ConnectOptions: lws.ConnectOptions{URL: "ws://127.0.0.1:1"}}, "client: Options.Protocol is nil"},
-		{"bad scheme", client.Options{ConnectOptions: lws.ConnectOptions{URL: "ftp://127.0.0.1:1"}, Protocol: greeterProtocol(nil)}, "scheme must be ws, wss, http or https"},
+		{"no protocol", nil, "ws://127.0.0.1:1", "client: no protocol"},
+		{"bad scheme", greeterProtocol(nil), "ftp://127.0.0.1:1", "scheme must be ws, wss, http or https"},
+		{"no host", greeterProtocol(nil), "ws:///path", "no host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.o.Logger = quiet
-			_, err := client.Dial(tt.o)
+			_, err := client.Dial(tt.p, client.Options{URL: tt.url, Logger: quiet})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Dial: %v, want %q", err, tt.want)
 			}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/logging"
 )
@@ -192,15 +193,15 @@ func (s *mirrorSession) Writeable(c *conn.Conn) error {
 // what one sends, the other receives.
 func TestLwsTestServerMirror(t *testing.T) {
 	url := lwsTestServer(t)
-	type client struct {
+	type peer struct {
 		up   chan *conn.Conn
 		got  chan string
 		send chan []byte
 	}
-	var clients [2]client
+	var clients [2]peer
 	protocols := make([]*lws.Protocol, 2)
 	for i := range clients {
-		cl := client{make(chan *conn.Conn, 1), make(chan string, 16), make(chan []byte, 1)}
+		cl := peer{make(chan *conn.Conn, 1), make(chan string, 16), make(chan []byte, 1)}
 		clients[i] = cl
 		protocols[i] = &lws.Protocol{
 			Name: fmt.Sprintf("mirror-%d", i),
@@ -225,11 +226,11 @@ func TestLwsTestServerMirror(t *testing.T) {
 	})
 	conns := make([]*conn.Conn, 2)
 	for i, p := range protocols {
-		if _, err := vh.Connect(lws.ConnectOptions{
+		if _, err := client.Connect(vh, client.Options{
 			URL:             url,
 			Protocol:        p.Name,
 			Subprotocols:    []string{"lws-mirror-protocol"},
-			ConnectionError: func(_ *lws.Client, err error) { t.Errorf("client %d: %v", i, err) },
+			ConnectionError: func(_ *client.Client, err error) { t.Errorf("client %d: %v", i, err) },
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -363,12 +364,12 @@ func TestNghttpdMultiplex(t *testing.T) {
 		return nil
 	}}
 	for i := range n {
-		if _, err := vh.Connect(lws.ConnectOptions{
+		if _, err := client.Connect(vh, client.Options{
 			URL:             fmt.Sprintf("https://127.0.0.1:%d/f%d.txt", port, i),
 			TLSConfig:       cfg,
 			Dialer:          dialer,
 			Pipeline:        true,
-			ConnectionError: func(_ *lws.Client, err error) { done <- "error: " + err.Error() },
+			ConnectionError: func(_ *client.Client, err error) { done <- "error: " + err.Error() },
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -41,10 +41,14 @@ func TestCurlHTTP2(t *testing.T) {
 			}
 		})
 	}
-	// HTTP/1.1 still works on the h2c port, and "--http2" over plain TCP
-	// (Upgrade: h2c) is answered in HTTP/1.1.
-	if out := run(t, "curl", "-sS", "--max-time", "20", "--http2", "-w", "version=%{http_version}", h2c+"/"); out != "hello over HTTP/1.1\nversion=1.1" {
+	// "--http2" over plain TCP (Upgrade: h2c) is upgraded: the request that
+	// asked is answered as stream 1, and the handler sees HTTP/2.
+	if out := run(t, "curl", "-sS", "--max-time", "20", "--http2", "-w", "version=%{http_version}", h2c+"/"); out != "hello over HTTP/2.0\nversion=2" {
 		t.Fatalf("curl --http2 over plain TCP printed %q", out)
+	}
+	// HTTP/1.1 still works on the h2c port.
+	if out := run(t, "curl", "-sS", "--max-time", "20", "--http1.1", "-w", "version=%{http_version}", h2c+"/"); out != "hello over HTTP/1.1\nversion=1.1" {
+		t.Fatalf("curl --http1.1 on the h2c port printed %q", out)
 	}
 }
 

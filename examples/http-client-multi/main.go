@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/logging"
 )
@@ -59,7 +60,7 @@ type session struct {
 }
 
 func (s *session) Response(c *conn.Conn, resp *http.Response) error {
-	s.res.i = lws.ClientOf(c).Value().(int)
+	s.res.i = client.Of(c).Value().(int)
 	s.res.proto, s.res.status = resp.Proto, resp.StatusCode
 	return nil
 }
@@ -102,13 +103,13 @@ func run(ctx context.Context, url string, n int, cfg *tls.Config, out io.Writer)
 		return nil
 	}}
 	for i := range n {
-		_, err := vh.Connect(lws.ConnectOptions{
+		_, err := client.Connect(vh, client.Options{
 			URL:             url,
 			TLSConfig:       cfg,
 			Dialer:          dialer,
 			Pipeline:        true,
 			Value:           i,
-			ConnectionError: func(h *lws.Client, err error) { results <- result{i: h.Value().(int), err: err} },
+			ConnectionError: func(h *client.Client, err error) { results <- result{i: h.Value().(int), err: err} },
 		})
 		if err != nil {
 			return err

@@ -112,12 +112,13 @@ func run(ctx context.Context, r request, out io.Writer) error {
 	if err := checkURL(r.url); err != nil {
 		return err
 	}
-	o := lws.ConnectOptions{
+	o := client.Options{
 		URL:             r.url,
 		Method:          r.method,
 		Header:          r.header.Clone(),
 		TLSConfig:       r.tls,
-		ConnectionError: func(*lws.Client, error) {}, // Run returns it
+		ConnectionError: func(*client.Client, error) {}, // Run returns it
+		Logger:          logging.NewLogger(os.Stderr, logging.LevelWarn),
 	}
 	if r.body != "" {
 		o.Body = strings.NewReader(r.body)
@@ -128,12 +129,8 @@ func run(ctx context.Context, r request, out io.Writer) error {
 			o.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	}
-	return client.Run(ctx, client.Options{
-		ConnectOptions: o,
-		Protocol: &lws.Protocol{
-			Name:       "http-client",
-			NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &session{out: out} },
-		},
-		Logger: logging.NewLogger(os.Stderr, logging.LevelWarn),
-	})
+	return client.Run(ctx, &lws.Protocol{
+		Name:       "http-client",
+		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session { return &session{out: out} },
+	}, o)
 }

@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golws/lws/client"
 	"go.uber.org/goleak"
-
-	"github.com/golws/lws"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -69,8 +68,8 @@ func TestBigBody(t *testing.T) {
 }
 
 func TestRefused(t *testing.T) {
-	var ce *lws.ConnectError
-	if err := run(context.Background(), request{url: "http://127.0.0.1:1/"}, io.Discard); !errors.As(err, &ce) || ce.Failure != lws.ConnectRefused {
+	var ce *client.ConnectError
+	if err := run(context.Background(), request{url: "http://127.0.0.1:1/"}, io.Discard); !errors.As(err, &ce) || ce.Failure != client.ConnectRefused {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -53,18 +53,15 @@ func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
 }
 
 func run(ctx context.Context, url string, n int, out io.Writer) error {
-	err := client.Run(ctx, client.Options{
-		ConnectOptions: lws.ConnectOptions{
-			URL:             url,
-			ConnectionError: func(*lws.Client, error) {}, // Run returns it
+	err := client.Run(ctx, &lws.Protocol{
+		Name: "dumb-increment-protocol",
+		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
+			return &session{n: n, out: out}
 		},
-		Protocol: &lws.Protocol{
-			Name: "dumb-increment-protocol",
-			NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
-				return &session{n: n, out: out}
-			},
-		},
-		Logger: logging.NewLogger(os.Stderr, logging.LevelWarn),
+	}, client.Options{
+		URL:             url,
+		ConnectionError: func(*client.Client, error) {}, // Run returns it
+		Logger:          logging.NewLogger(os.Stderr, logging.LevelWarn),
 	})
 	if ctx.Err() != nil {
 		return nil // interrupted: the client closed with 1000

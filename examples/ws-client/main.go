@@ -4,10 +4,10 @@
 //
 // It runs on package client (client.Run: a connection without a server of
 // its own). The connect is asynchronous, as in lws: the session's
-// Established runs, or the attempt fails and Run says why. With -retry the client reconnects with
-// backoff instead of giving up (lws's retry policy): start it before the
-// server, or stop the server midway, and it connects when the server is
-// there.
+// Established runs, or the attempt fails and Run says why. With -retry the
+// client reconnects with backoff instead of giving up (lws's retry policy):
+// start it before the server, or stop the server midway, and it connects
+// when the server is there.
 package main
 
 import (
@@ -72,7 +72,7 @@ func (s *session) Receive(c *conn.Conn, in conn.Chunk) error {
 	fmt.Fprintf(s.out, "echo: %s\n", s.msg)
 	s.msg = s.msg[:0]
 	if s.echoed++; s.echoed == s.n {
-		lws.ClientOf(c).Close() // done: no reconnect (a plain close would be retried)
+		client.Of(c).Close() // done: no reconnect (a plain close would be retried)
 		return nil
 	}
 	c.RequestWritable()
@@ -111,26 +111,24 @@ func run(ctx context.Context, url string, n int, retry bool, out io.Writer) erro
 		return err
 	}
 	verdict := make(chan error, 1) // the session's, as it closes
+	proto := &lws.Protocol{
+		Name: "lws-echo", // also the subprotocol offered
+		NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
+			return &session{n: n, out: out, done: verdict, retrying: retry}
+		},
+	}
 	o := client.Options{
-		ConnectOptions: lws.ConnectOptions{
-			URL:             url,
-			ConnectionError: func(*lws.Client, error) {}, // Run returns it
-		},
-		Protocol: &lws.Protocol{
-			Name: "lws-echo", // also the subprotocol offered
-			NewSession: func(*lws.VhostProtocol, *conn.Conn) conn.Session {
-				return &session{n: n, out: out, done: verdict, retrying: retry}
-			},
-		},
-		Logger: logging.NewLogger(os.Stderr, logging.LevelWarn),
+		URL:             url,
+		ConnectionError: func(*client.Client, error) {}, // Run returns it
+		Logger:          logging.NewLogger(os.Stderr, logging.LevelWarn),
 	}
 	if retry {
 		o.ConnectionError = nil // failures are retried, and OnRetry tells
-		o.Retry = &lws.Retry{Jitter: 20, OnRetry: func(_ *lws.Client, attempt int, d time.Duration, err error) {
+		o.Retry = &client.Retry{Jitter: 20, OnRetry: func(_ *client.Client, attempt int, d time.Duration, err error) {
 			fmt.Fprintf(out, "retry %d in %v: %v\n", attempt, d.Round(time.Millisecond), err)
 		}}
 	}
-	err := client.Run(ctx, o)
+	err := client.Run(ctx, proto, o)
 	select {
 	case verr := <-verdict:
 		if err == nil {

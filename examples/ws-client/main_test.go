@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/internal/extest"
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/plugins/echo"
@@ -50,9 +51,9 @@ func TestEchoes(t *testing.T) {
 func TestRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var ce *lws.ConnectError
+	var ce *client.ConnectError
 	err := run(ctx, "ws://127.0.0.1:1", 1, false, io.Discard)
-	if !errors.As(err, &ce) || ce.Failure != lws.ConnectRefused {
+	if !errors.As(err, &ce) || ce.Failure != client.ConnectRefused {
 		t.Fatalf("got %v, want a refused connection", err)
 	}
 }

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
 	"github.com/golws/lws/logging"
@@ -156,14 +157,14 @@ func run(ctx context.Context, o options, out io.Writer) (up, down int64, err err
 // second until o.duration has passed (or o.bytes have moved both ways),
 // then closes and prints the totals.
 func stream(ctx context.Context, v *lws.Vhost, o options, closed <-chan error, out io.Writer) (up, down int64, err error) {
-	cl, err := v.Connect(lws.ConnectOptions{
+	cl, err := client.Connect(v, client.Options{
 		URL:             o.url,
-		ConnectionError: func(*lws.Client, error) {}, // Wait returns it
+		ConnectionError: func(*client.Client, error) {}, // Wait returns it
 	})
 	if err != nil {
 		return 0, 0, err
 	}
-	c, err := cl.Wait(ctx)
+	c, err := cl.Connected(ctx)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -12,7 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/golws/lws"
+	"github.com/golws/lws/client"
 	"github.com/golws/lws/internal/extest"
 )
 
@@ -114,8 +114,8 @@ func TestServerAndClient(t *testing.T) {
 func TestRefused(t *testing.T) {
 	o := streamOpts("client")
 	o.url = "ws://127.0.0.1:1"
-	var ce *lws.ConnectError
-	if _, _, err := run(context.Background(), o, io.Discard); !errors.As(err, &ce) || ce.Failure != lws.ConnectRefused {
+	var ce *client.ConnectError
+	if _, _, err := run(context.Background(), o, io.Discard); !errors.As(err, &ce) || ce.Failure != client.ConnectRefused {
 		t.Fatalf("got %v, want a refused connection", err)
 	}
 }

@@ -1,4 +1,4 @@
-package lws
+package client
 
 import (
 	"context"
@@ -34,7 +34,7 @@ var h2Shared struct {
 // for wss, h2c with prior knowledge for ws.
 func (h *Client) dialH2(ctx context.Context) (*conn.H2Conn, string, error) {
 	o := &h.opts
-	d := newDialer(o.Dialer, o.TLSConfig, []string{"h2"}, true, h.vp.Vhost.clients.closing)
+	d := newDialer(o.Dialer, o.TLSConfig, []string{"h2"}, true, h.cs.closing)
 	addr := h.url.Host
 	if h.url.Port() == "" {
 		port := "80"
@@ -66,7 +66,7 @@ func (h *Client) dialH2(ctx context.Context) (*conn.H2Conn, string, error) {
 // share it).
 func (h *Client) sharedH2(ctx context.Context) (*conn.H2Conn, string, error) {
 	o := &h.opts
-	k := h2Key{&h.vp.Vhost.clients, h.url.Scheme, h.url.Host, transportKey{o.TLSConfig, o.Dialer}}
+	k := h2Key{h.cs, h.url.Scheme, h.url.Host, transportKey{o.TLSConfig, o.Dialer}}
 	h2Shared.mu.Lock()
 	defer h2Shared.mu.Unlock()
 	if hc := h2Shared.conns[k]; hc != nil && hc.Err() == nil {

@@ -1,4 +1,4 @@
-package lws
+package client
 
 import (
 	"context"
@@ -29,7 +29,7 @@ const (
 	// ConnectRejected: the server answered the WebSocket handshake with an
 	// HTTP status other than 101; ConnectError.StatusCode holds it.
 	ConnectRejected
-	// ConnectTimeout: the attempt took longer than ConnectOptions.Timeout.
+	// ConnectTimeout: the attempt took longer than Options.Timeout.
 	ConnectTimeout
 	// ConnectCanceled: the attempt was abandoned by Client.Close or by the
 	// Server's shutdown.
@@ -65,14 +65,14 @@ type ConnectError struct {
 // Error names the URL, the kind of failure and the cause.
 func (e *ConnectError) Error() string {
 	if e.StatusCode != 0 {
-		return fmt.Sprintf("lws: connect %s: %s (HTTP %d): %v", e.URL, e.Failure, e.StatusCode, e.Err)
+		return fmt.Sprintf("client: connect %s: %s (HTTP %d): %v", e.URL, e.Failure, e.StatusCode, e.Err)
 	}
 	if e.Failure == ConnectTLS {
 		// crypto/tls's errors start with "tls: " too: say it once.
 		cause := strings.TrimPrefix(fmt.Sprint(e.Err), "tls: ")
-		return fmt.Sprintf("lws: connect %s: tls: %s%s", e.URL, cause, tlsHint(e.URL, e.Err))
+		return fmt.Sprintf("client: connect %s: tls: %s%s", e.URL, cause, tlsHint(e.URL, e.Err))
 	}
-	return fmt.Sprintf("lws: connect %s: %s: %v", e.URL, e.Failure, e.Err)
+	return fmt.Sprintf("client: connect %s: %s: %v", e.URL, e.Failure, e.Err)
 }
 
 // tlsHint says what to do about the usual TLS handshake failures.

@@ -1,4 +1,4 @@
-package lws
+package client
 
 import (
 	"context"
@@ -12,14 +12,14 @@ import (
 )
 
 // wsClient is the transport of a client WebSocket: the engine's WebSocket
-// transport, knowing the attempt it came from (for ClientOf).
+// transport, knowing the attempt it came from (for Of).
 type wsClient struct {
 	*conn.WebSocket
 	h *Client
 }
 
 // dialWebSocket runs the attempt of a ws:// or wss:// URL: over an HTTP/2
-// stream with ConnectOptions.HTTP2 (client_h2ws.go), else as an HTTP/1.1
+// stream with Options.HTTP2 (client_h2ws.go), else as an HTTP/1.1
 // upgrade.
 func (h *Client) dialWebSocket() (*conn.Conn, error) {
 	if h.opts.HTTP2 {
@@ -33,7 +33,7 @@ func (h *Client) dialWebSocket() (*conn.Conn, error) {
 // close an established coder/websocket connection, so none outlives Dial.
 func (h *Client) dialWebSocket1() (*conn.Conn, error) {
 	o := &h.opts
-	d := newDialer(o.Dialer, o.TLSConfig, []string{"http/1.1"}, true, h.vp.Vhost.clients.closing)
+	d := newDialer(o.Dialer, o.TLSConfig, []string{"http/1.1"}, true, h.cs.closing)
 	var remote string // written by the dial, read after Dial returned
 	record := func(c net.Conn, err error) (net.Conn, error) {
 		if err == nil {

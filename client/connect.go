@@ -1,10 +1,11 @@
-package lws
+package client
 
 import (
 	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,23 +13,25 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/mux"
 )
 
-// DefaultConnectTimeout bounds a client connection attempt when
-// ConnectOptions leaves Timeout zero (lws's 5 s).
-const DefaultConnectTimeout = 5 * time.Second
+// DefaultTimeout bounds a client connection attempt when
+// Options leaves Timeout zero (lws's 5 s).
+const DefaultTimeout = 5 * time.Second
 
-// ConnectOptions describe a client connection (lws_client_connect_info).
+// Options describe a client connection (lws_client_connect_info).
 // The URL's scheme picks the kind: ws:// and wss:// open a WebSocket,
 // http:// and https:// make an HTTP request whose response body is the
 // connection's input.
-type ConnectOptions struct {
+type Options struct {
 	// URL is where to connect: ws, wss, http or https.
 	URL string
 	// Protocol names the vhost's protocol whose NewSession makes the
-	// connection's session. Empty means the vhost's first protocol.
+	// connection's session (Connect). Empty means the vhost's first
+	// protocol. Dial and Run take the protocol itself instead.
 	Protocol string
 	// Subprotocols are offered in Sec-WebSocket-Protocol (WebSocket only).
 	// Nil means the protocol's name; an empty non-nil slice offers none.
@@ -52,7 +55,7 @@ type ConnectOptions struct {
 	// Timeout bounds the attempt: until the WebSocket handshake is done, or
 	// until an HTTP response's headers have arrived (a request waiting for
 	// its turn in a pipeline is not yet timed). It never applies to an
-	// established connection. Zero means DefaultConnectTimeout.
+	// established connection. Zero means DefaultTimeout.
 	Timeout time.Duration
 	// Method is the HTTP method (HTTP only). Empty means GET.
 	Method string
@@ -96,14 +99,20 @@ type ConnectOptions struct {
 	// once the first connection is made or the client gives up. Nil means
 	// one attempt. HTTP requests do not retry.
 	Retry *Retry
+	// Logger receives the log of the Server that Dial and Run make for
+	// the client. Nil means warnings and errors to stderr. Connect logs
+	// to the vhost's logger.
+	Logger *slog.Logger
 }
 
 // Client is one client connection attempt and, once it succeeds, the
-// connection it made. Vhost.Connect returns it at once. Its methods are safe
-// from any goroutine.
+// connection it made (with Retry, the connections it makes). Connect and
+// Dial return it at once. Its methods are safe from any goroutine.
 type Client struct {
-	vp     *VhostProtocol
-	opts   ConnectOptions
+	vp     *lws.VhostProtocol
+	cs     *clients    // the vhost's attempts and shared connections
+	srv    *lws.Server // Dial's own Server, nil for Connect
+	opts   Options
 	url    *url.URL
 	id     uint64
 	ctx    context.Context // ends with Close or shutdown
@@ -129,11 +138,12 @@ var lastClientID atomic.Uint64
 
 // ErrShutdown is returned by Connect on a vhost whose Server is shutting
 // down.
-var ErrShutdown = fmt.Errorf("lws: shutting down: %w", conn.ErrClosed)
+var ErrShutdown = fmt.Errorf("client: the server is shutting down: %w", conn.ErrClosed)
 
-// Connect starts a client connection and returns at once (lws's
-// lws_client_connect_via_info); the attempt goes on in the background. On
-// success the connection runs like any other of the protocol on this vhost:
+// Connect starts a client connection from vhost v and returns at once
+// (lws's lws_client_connect_via_info); the attempt goes on in the
+// background. On success the connection runs like any other of the
+// protocol on v:
 // the session made by the protocol's NewSession gets Established (for HTTP,
 // after the response headers: see ResponseHandler), then its input; it is
 // tracked with the protocol's other connections, so RequestWritableAll and
@@ -143,43 +153,43 @@ var ErrShutdown = fmt.Errorf("lws: shutting down: %w", conn.ErrClosed)
 // Connect works whether or not the Server runs; the end of Run (or
 // Server.Shutdown) cancels pending attempts, closes client connections
 // and the idle connections kept for HTTP keep-alive, and waits for them.
-func (v *Vhost) Connect(o ConnectOptions) (*Client, error) {
+func Connect(v *lws.Vhost, o Options) (*Client, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil {
-		return nil, fmt.Errorf("lws: connect: %w", err)
+		return nil, fmt.Errorf("client: connect: %w", err)
 	}
 	switch u.Scheme {
 	case "ws", "wss", "http", "https":
 	default:
-		return nil, fmt.Errorf("lws: connect %q: scheme must be ws, wss, http or https", o.URL)
+		return nil, fmt.Errorf("client: connect %q: scheme must be ws, wss, http or https", o.URL)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("lws: connect %q: no host", o.URL)
+		return nil, fmt.Errorf("client: connect %q: no host", o.URL)
 	}
-	var vp *VhostProtocol
+	var vp *lws.VhostProtocol
 	switch {
 	case o.Protocol != "":
 		if vp = v.Protocol(o.Protocol); vp == nil {
-			return nil, fmt.Errorf("lws: connect %q: vhost %q has no protocol %q", o.URL, v.name, o.Protocol)
+			return nil, fmt.Errorf("client: connect %q: vhost %q has no protocol %q", o.URL, v.Name(), o.Protocol)
 		}
-	case len(v.protocols) > 0:
-		vp = v.protocols[0]
+	case len(v.Protocols()) > 0:
+		vp = v.Protocols()[0]
 	default:
-		return nil, fmt.Errorf("lws: connect %q: vhost %q has no protocols", o.URL, v.name)
+		return nil, fmt.Errorf("client: connect %q: vhost %q has no protocols", o.URL, v.Name())
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = DefaultConnectTimeout
+		o.Timeout = DefaultTimeout
 	}
 	o.Header = o.Header.Clone()
-	h := &Client{vp: vp, opts: o, url: u, id: lastClientID.Add(1), done: make(chan struct{}), stopped: make(chan struct{}), ended: make(chan struct{})}
+	h := &Client{vp: vp, cs: clientsOf(v), opts: o, url: u, id: lastClientID.Add(1), done: make(chan struct{}), stopped: make(chan struct{}), ended: make(chan struct{})}
 	h.ctx, h.cancel = context.WithCancelCause(context.Background())
 	if u.Scheme == "http" || u.Scheme == "https" {
 		if h.req, err = h.newRequest(); err != nil {
 			h.cancel(nil)
-			return nil, fmt.Errorf("lws: connect %q: %w", o.URL, err)
+			return nil, fmt.Errorf("client: connect %q: %w", o.URL, err)
 		}
 	}
-	if !v.clients.add(h) {
+	if !h.cs.add(h) {
 		h.cancel(nil)
 		return nil, ErrShutdown
 	}
@@ -189,7 +199,7 @@ func (v *Vhost) Connect(o ConnectOptions) (*Client, error) {
 
 // run is the attempt's goroutine.
 func (h *Client) run() {
-	defer h.vp.Vhost.clients.remove(h)
+	defer h.cs.remove(h)
 	defer close(h.stopped)
 	if h.opts.Retry != nil && (h.url.Scheme == "ws" || h.url.Scheme == "wss") {
 		h.runRetrying()
@@ -227,26 +237,20 @@ func (h *Client) report(err error) {
 }
 
 // start puts the established connection into the engine: the shared way in
-// (as VhostProtocol.Adopt), with the response delivered to a
+// (as lws.VhostProtocol.Adopt), with the response delivered to a
 // ResponseHandler before any other callback.
 func (h *Client) start(t conn.Transport, info *conn.Info, resp *http.Response) (*conn.Conn, error) {
-	vp := h.vp
-	opts := *vp.mux.Conn
-	if h.opts.RxBufferSize > 0 {
-		opts.RxBufferSize = h.opts.RxBufferSize
-	}
-	if info.Subprotocol == "" {
-		info.Subprotocol = vp.Protocol.Name
-	}
-	c, err := conn.Start(t, info, func(c *conn.Conn) conn.Session {
-		s := vp.mux.NewSession(c)
-		if rh, ok := s.(ResponseHandler); ok && resp != nil {
-			if err := rh.Response(c, resp); err != nil {
-				return &refusedSession{s, err}
+	c, err := h.vp.AdoptWith(t, info, lws.AdoptOptions{
+		RxBufferSize: h.opts.RxBufferSize,
+		Session: func(c *conn.Conn, s conn.Session) conn.Session {
+			if rh, ok := s.(ResponseHandler); ok && resp != nil {
+				if err := rh.Response(c, resp); err != nil {
+					return &refusedSession{s, err}
+				}
 			}
-		}
-		return s
-	}, &opts)
+			return s
+		},
+	})
 	if err != nil {
 		return nil, classify(h.opts.URL, h.ctx, err, 0)
 	}
@@ -259,20 +263,20 @@ func (h *Client) ID() uint64 { return h.id }
 // URL is the URL the attempt is for.
 func (h *Client) URL() string { return h.opts.URL }
 
-// Value is ConnectOptions.Value.
+// Value is Options.Value.
 func (h *Client) Value() any { return h.opts.Value }
 
 // Protocol is the vhost's protocol the connection belongs to.
-func (h *Client) Protocol() *VhostProtocol { return h.vp }
+func (h *Client) Protocol() *lws.VhostProtocol { return h.vp }
 
 // Done is closed once the attempt has succeeded or failed (after the
 // ConnectionError callback has returned); with Retry, once the first
 // connection is made or the client has given up.
 func (h *Client) Done() <-chan struct{} { return h.done }
 
-// Wait blocks until the attempt has succeeded or failed, or ctx ends. It
-// returns the connection, or the *ConnectError (or ctx's error).
-func (h *Client) Wait(ctx context.Context) (*conn.Conn, error) {
+// Connected blocks until the attempt has succeeded or failed, or ctx ends.
+// It returns the connection, or the *ConnectError (or ctx's error).
+func (h *Client) Connected(ctx context.Context) (*conn.Conn, error) {
 	select {
 	case <-h.done:
 		h.mu.Lock()
@@ -311,7 +315,9 @@ func (h *Client) RemoteAddr() string {
 }
 
 // Close abandons a pending attempt (its ConnectionError is called with
-// ConnectCanceled) or closes the established connection with 1000.
+// ConnectCanceled) or closes the established connection with 1000; no
+// reconnection follows. It does not block, so a callback may call it
+// (Of(c).Close()); Wait waits for the end.
 func (h *Client) Close() {
 	h.mu.Lock()
 	h.closed = true
@@ -323,9 +329,9 @@ func (h *Client) Close() {
 	}
 }
 
-// ClientOf returns the attempt a client connection came from, or nil for
+// Of returns the attempt a client connection came from, or nil for
 // a connection that is not a client's.
-func ClientOf(c *conn.Conn) *Client {
+func Of(c *conn.Conn) *Client {
 	switch t := c.Transport().(type) {
 	case *wsClient:
 		return t.h
@@ -350,79 +356,4 @@ func (r *refusedSession) Closed(c *conn.Conn, err error) {
 	if h, ok := r.s.(conn.ClosedHandler); ok {
 		h.Closed(c, err)
 	}
-}
-
-// clients tracks a vhost's pending attempts and the HTTP transports its
-// requests share. The zero value is ready to use.
-type clients struct {
-	mu         sync.Mutex
-	pending    map[*Client]struct{}
-	shut       bool
-	wg         sync.WaitGroup
-	transports map[transportKey]*http.Transport
-	pipes      map[pipeKey]*pipeline
-	closing    context.Context // ends at shutdown: cuts dials in progress
-	closeAll   context.CancelFunc
-}
-
-func (cs *clients) init() {
-	if cs.closing == nil {
-		cs.closing, cs.closeAll = context.WithCancel(context.Background())
-		cs.pending = map[*Client]struct{}{}
-		cs.transports = map[transportKey]*http.Transport{}
-		cs.pipes = map[pipeKey]*pipeline{}
-	}
-}
-
-func (cs *clients) add(h *Client) bool {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	cs.init()
-	if cs.shut {
-		return false
-	}
-	cs.pending[h] = struct{}{}
-	cs.wg.Add(1)
-	return true
-}
-
-func (cs *clients) remove(h *Client) {
-	cs.mu.Lock()
-	delete(cs.pending, h)
-	cs.mu.Unlock()
-	cs.wg.Done()
-}
-
-// stop refuses new attempts and cancels the pending ones.
-func (cs *clients) stop() {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	cs.init()
-	cs.shut = true
-	cs.closeAll()
-	for h := range cs.pending {
-		h.cancel(errConnectCanceled)
-	}
-}
-
-// wait waits for the pending attempts to end, then closes the idle
-// connections of the shared HTTP transports. Call it once every client
-// connection has ended.
-func (cs *clients) wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		cs.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	for _, t := range cs.transports {
-		t.CloseIdleConnections()
-	}
-	return nil
 }

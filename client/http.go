@@ -1,4 +1,4 @@
-package lws
+package client
 
 import (
 	"context"
@@ -79,7 +79,7 @@ func (h *Client) newRequest() (*http.Request, error) {
 // in, starts the connection whose input is the response body.
 func (h *Client) request() (*conn.Conn, error) {
 	o := &h.opts
-	cs := &h.vp.Vhost.clients
+	cs := h.cs
 	tk := transportKey{o.TLSConfig, o.Dialer}
 	tr := cs.transport(tk)
 

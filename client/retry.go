@@ -1,4 +1,4 @@
-package lws
+package client
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package lws
+package client
 
 // Ended is closed when the client is over for good: its attempt failed, or
 // its connection ended (with Retry: it gave up, or Close or shutdown ended
