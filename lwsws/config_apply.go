@@ -22,6 +22,7 @@ import (
 	"github.com/golws/lws/fops"
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
+	"github.com/golws/lws/tlsconf"
 )
 
 // Options adjust how New builds a server.
@@ -425,7 +426,7 @@ func (b *builder) proxyTransport(vc Vhost, kind string) (http.RoundTripper, erro
 		tc.Certificates = []tls.Certificate{cert}
 	}
 	if vc.ClientSSLCiphers != "" {
-		ids, _, err := lws.CipherList(vc.ClientSSLCiphers)
+		ids, _, err := tlsconf.CipherList(vc.ClientSSLCiphers)
 		if err != nil {
 			return nil, fmt.Errorf("client-ssl-ciphers: %w", err)
 		}

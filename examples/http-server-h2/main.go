@@ -32,6 +32,7 @@ import (
 
 	"github.com/golws/lws"
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
+	"github.com/golws/lws/tlsconf"
 )
 
 func main() {
@@ -75,7 +76,7 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	if n, err := strconv.Atoi(port); err == nil && n != 0 {
 		tlsPort = strconv.Itoa(n + 1)
 	}
-	cert, err := lws.SelfSigned(0, "localhost", "127.0.0.1", "::1")
+	cert, err := tlsconf.SelfSigned(0, "localhost", "127.0.0.1", "::1")
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/plugins/echo"
+	"github.com/golws/lws/tlsconf"
 )
 
 const page = `<!doctype html>
@@ -48,7 +49,7 @@ func main() {
 }
 
 func run(ctx context.Context, addr string, out io.Writer) error {
-	cert, err := lws.SelfSigned(0, "localhost", "127.0.0.1", "::1")
+	cert, err := tlsconf.SelfSigned(0, "localhost", "127.0.0.1", "::1")
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/golws/lws"
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
+	"github.com/golws/lws/tlsconf"
 )
 
 func main() {
@@ -55,7 +56,7 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	c := lws.New(nil)
 	var first *lws.Vhost
 	for _, vh := range vhosts {
-		cert, err := lws.SelfSigned(0, vh.names...)
+		cert, err := tlsconf.SelfSigned(0, vh.names...)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package lws_test
+package tlsconf_test
 
 import (
 	"crypto/tls"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golws/lws"
+	"github.com/golws/lws/tlsconf"
 )
 
 // FuzzCipherSuites checks that any cipher list either fails with an error
@@ -23,7 +23,7 @@ func FuzzCipherSuites(f *testing.F) {
 		secure = append(secure, s.ID)
 	}
 	f.Fuzz(func(t *testing.T, list string) {
-		ids, err := lws.CipherSuites([]string{list})
+		ids, err := tlsconf.CipherSuites([]string{list})
 		if err != nil {
 			if !strings.Contains(err.Error(), "cipher suite") {
 				t.Fatalf("error %q does not say what is wrong", err)

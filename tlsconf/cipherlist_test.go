@@ -1,4 +1,4 @@
-package lws
+package tlsconf
 
 import (
 	"crypto/tls"
@@ -82,12 +82,12 @@ func TestCipherListAllowingNothing(t *testing.T) {
 	}
 }
 
-func TestCurveIDs(t *testing.T) {
-	ids, err := CurveIDs([]string{"prime256v1", "secp384r1:X25519"})
+func TestCurves(t *testing.T) {
+	ids, err := Curves([]string{"prime256v1", "secp384r1:X25519"})
 	if err != nil || !slices.Equal(ids, []tls.CurveID{tls.CurveP256, tls.CurveP384, tls.X25519}) {
 		t.Fatalf("%v %v", ids, err)
 	}
-	if _, err := CurveIDs([]string{"brainpoolP256r1"}); err == nil {
+	if _, err := Curves([]string{"brainpoolP256r1"}); err == nil {
 		t.Fatal("unknown curve accepted")
 	}
 }

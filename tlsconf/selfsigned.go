@@ -1,4 +1,4 @@
-package lws
+package tlsconf
 
 import (
 	"crypto/ecdsa"
@@ -20,18 +20,18 @@ import (
 // development servers; clients must be told to trust it.
 func SelfSigned(validFor time.Duration, hosts ...string) (tls.Certificate, error) {
 	if len(hosts) == 0 {
-		return tls.Certificate{}, errors.New("lws: SelfSigned needs at least one host")
+		return tls.Certificate{}, errors.New("tlsconf: SelfSigned needs at least one host")
 	}
 	if validFor <= 0 {
 		validFor = 30 * 24 * time.Hour
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("lws: SelfSigned: %w", err)
+		return tls.Certificate{}, fmt.Errorf("tlsconf: SelfSigned: %w", err)
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("lws: SelfSigned: %w", err)
+		return tls.Certificate{}, fmt.Errorf("tlsconf: SelfSigned: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
@@ -52,11 +52,11 @@ func SelfSigned(validFor time.Duration, hosts ...string) (tls.Certificate, error
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("lws: SelfSigned: %w", err)
+		return tls.Certificate{}, fmt.Errorf("tlsconf: SelfSigned: %w", err)
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("lws: SelfSigned: %w", err)
+		return tls.Certificate{}, fmt.Errorf("tlsconf: SelfSigned: %w", err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
 }

@@ -1,4 +1,4 @@
-package lws
+package tlsconf
 
 import (
 	"crypto/tls"
