@@ -1,8 +1,10 @@
 // Command ws-server-threads shows producers in other goroutines feeding every
-// client: two producer goroutines append messages to a bounded ring and call
-// Context.Wake; the protocol's Wake callback asks all its connections for a
-// writeable, and each connection sends from its own tail of the ring, as fast
-// as its peer takes them.
+// client: two producer goroutines publish messages to a hub topic (a bounded
+// ring per node) whose Notify is Server.Wake; the protocol's Wake callback
+// asks all its connections for a writeable, and each connection sends from
+// its own subscription, as fast as its peer takes them. Each message is a
+// conn.Prepared: compressed once for every client that compresses without
+// context takeover.
 //
 // A client that cannot keep up is never buffered for: when the producers lap
 // its tail, it skips ahead to the oldest message still held and is sent a
@@ -27,6 +29,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/flow"
+	"github.com/golws/lws/hub"
 )
 
 func main() {
@@ -41,8 +44,8 @@ func main() {
 	}
 }
 
-// RingSize is how many messages the ring holds: how far a client may fall
-// behind before it skips.
+// RingSize is how many messages the topic's ring holds: how far a client may
+// fall behind before it skips.
 const RingSize = 64
 
 type settings struct {
@@ -57,22 +60,24 @@ type Stats struct {
 	Skipped     uint64 `json:"skipped"` // messages clients missed
 }
 
-// shared is the protocol's per-vhost state: the ring and its producers.
+// shared is the protocol's per-vhost state: the hub, its topic and the
+// producers.
 type shared struct {
-	ring     *flow.Ring[[]byte]
+	hub      *hub.Hub
+	topic    *hub.Topic
 	produced atomic.Uint64
 	skipped  atomic.Uint64
-	stop     chan struct{}
+	stop     context.CancelFunc
 	wg       sync.WaitGroup
 }
 
-func (s *shared) produce(srv *lws.Server, id int, st settings) {
+func (s *shared) produce(ctx context.Context, id int, st settings) {
 	defer s.wg.Done()
 	t := time.NewTicker(st.interval)
 	defer t.Stop()
 	for n := 0; ; n++ {
 		select {
-		case <-s.stop:
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
@@ -80,62 +85,78 @@ func (s *shared) produce(srv *lws.Server, id int, st settings) {
 		for len(msg) < st.size {
 			msg = append(msg, '.')
 		}
-		s.ring.Append(msg)
-		s.produced.Add(1)
-		srv.Wake() // lws_cancel_service: the Wake callback reaches the connections
+		// The hub's Notify is Server.Wake (lws_cancel_service): the Wake
+		// callback reaches the connections.
+		if s.topic.Publish(ctx, hub.NewMessage(conn.Text, msg)) == nil {
+			s.produced.Add(1)
+		}
 	}
 }
 
-// session sends from its own tail of the ring.
+// session sends from its own subscription to the topic.
 type session struct {
 	sh      *shared
-	tail    *flow.Tail[[]byte]
+	sub     *hub.Subscription
 	skipped uint64 // skips already reported to the peer
 }
 
 func (s *session) Receive(*conn.Conn, conn.Chunk) error { return nil }
 
 func (s *session) Writeable(c *conn.Conn) error {
-	if sk := s.tail.Skipped(); sk > s.skipped {
+	if sk := s.sub.Skipped(); sk > s.skipped {
 		s.sh.skipped.Add(sk - s.skipped)
 		msg := fmt.Appendf(nil, "[skipped %d]", sk-s.skipped)
 		s.skipped = sk
 		c.RequestWritable()
 		return c.Write(conn.Text, msg)
 	}
-	msg, ok := s.tail.Next()
+	msg, ok := s.sub.Next()
 	if !ok {
 		return nil // caught up; the next Wake brings more
 	}
-	if s.tail.Lag() > 0 {
+	if s.sub.Lag() > 0 {
 		c.RequestWritable() // more is waiting: come back when the peer can take it
 	}
-	return c.Write(conn.Text, msg)
+	return c.WritePrepared(msg.Prepared())
 }
 
-func (s *session) Closed(*conn.Conn, error) { s.tail.Close() }
+func (s *session) Closed(*conn.Conn, error) { s.sub.Close() }
 
 func protocol(srv *lws.Server, st settings) *lws.Protocol {
 	return &lws.Protocol{
 		Name: "lws-threads",
 		Init: func(vp *lws.VhostProtocol) error {
-			sh := &shared{ring: flow.NewRing[[]byte](RingSize, flow.Skip), stop: make(chan struct{})}
+			// The protocol's options may choose another policy or a
+			// backend (see hub.FromConfig).
+			h, err := hub.FromConfig(vp.Options, hub.Options{Size: RingSize, Policy: flow.Skip, Notify: srv.Wake})
+			if err != nil {
+				return err
+			}
+			topic, err := h.Topic("threads")
+			if err != nil {
+				h.Close()
+				return err
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			sh := &shared{hub: h, topic: topic, stop: stop}
 			vp.State = sh
 			for id := range 2 {
 				sh.wg.Add(1)
-				go sh.produce(srv, id, st)
+				go sh.produce(ctx, id, st)
 			}
 			return nil
 		},
 		Destroy: func(vp *lws.VhostProtocol) {
 			sh := vp.State.(*shared)
-			close(sh.stop)
+			sh.stop()
 			sh.wg.Wait()
+			sh.topic.Close()
+			sh.hub.Close()
 		},
 		Wake: func(vp *lws.VhostProtocol) { vp.RequestWritableAll() },
 		NewSession: func(vp *lws.VhostProtocol, c *conn.Conn) conn.Session {
 			sh := vp.State.(*shared)
-			return &session{sh: sh, tail: sh.ring.Subscribe()}
+			return &session{sh: sh, sub: sh.topic.Subscribe(nil)}
 		},
 	}
 }
