@@ -20,7 +20,6 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
-	"github.com/golws/lws/listen"
 	"github.com/golws/lws/mux"
 	"github.com/golws/lws/plugins/echo"
 )
@@ -143,7 +142,7 @@ func TestChromiumH2WebSockets(t *testing.T) {
 						log.mu.Unlock()
 					}
 				}},
-				Listener: &listen.Options{DisableHTTP2: tc.noH2},
+				Listener: &lws.ListenerOptions{DisableHTTP2: tc.noH2},
 				BeforeAccept: func(r *http.Request, _ *mux.Protocol, _ *mux.AcceptSettings) error {
 					log.mu.Lock()
 					log.ws = append(log.ws, seen{r.ProtoMajor, r.RemoteAddr})
