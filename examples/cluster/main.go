@@ -9,7 +9,8 @@
 //	cluster -addr :7681 -cluster-listen :6222 -routes host1:6222,host2:6222,host3:6222
 //
 // (the same -routes on every node; a route to itself is ignored). With
-// NATS servers of your own, give their URLs instead and embed none:
+// NATS servers of your own, give their URLs instead and embed none (and
+// with no NATS option at all, the node is a single in-process mirror):
 //
 //	cluster -addr :7681 -nats-urls nats://nats1:4222,nats://nats2:4222
 //
@@ -39,8 +40,13 @@ type settings struct {
 	name, natsListen, clusterListen, routes, natsURLs, policy string
 }
 
+// options are the mirror's protocol options for s: the NATS backend, or
+// the in-process one when s names no NATS at all.
 func (s settings) options() map[string]string {
 	o := map[string]string{"backend": "nats", "nats-name": s.name}
+	if s.natsListen == "" && s.clusterListen == "" && s.natsURLs == "" {
+		o = map[string]string{"backend": "local"}
+	}
 	for k, v := range map[string]string{
 		"nats-listen":         s.natsListen,
 		"nats-cluster-listen": s.clusterListen,
