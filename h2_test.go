@@ -13,6 +13,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/listen"
 )
 
 // serverSettings opens nc as an HTTP/2 client with prior knowledge and
@@ -49,12 +50,12 @@ func TestHTTP2Settings(t *testing.T) {
 	}
 	c := lws.New(lwstest.Quiet())
 	h2c, err := c.NewVhost(lws.VhostOptions{Name: "h2c", Listen: "127.0.0.1:0", HTTP: nameHandler("h2c"),
-		Listener: &lws.ListenerOptions{H2C: true, HTTP2: settings}})
+		Listener: &listen.Options{H2C: true, HTTP2: settings}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h2, err := c.NewVhost(lws.VhostOptions{Name: "h2", Listen: "127.0.0.1:0", HTTP: nameHandler("h2"),
-		Listener: &lws.ListenerOptions{HTTP2: settings},
+		Listener: &listen.Options{HTTP2: settings},
 		TLS:      &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestHTTP2Settings(t *testing.T) {
 func TestH2CAndHTTP1OnOneListener(t *testing.T) {
 	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x"),
-		Listener: &lws.ListenerOptions{H2C: true}})
+		Listener: &listen.Options{H2C: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestDisableHTTP2(t *testing.T) {
 	cert := testcert.New(t, testcert.ECDSA, "127.0.0.1")
 	c := lws.New(lwstest.Quiet())
 	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("x"),
-		Listener: &lws.ListenerOptions{DisableHTTP2: true},
+		Listener: &listen.Options{DisableHTTP2: true},
 		TLS:      &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}})
 	if err != nil {
 		t.Fatal(err)

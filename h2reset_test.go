@@ -16,6 +16,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/listen"
 )
 
 // rapidReset speaks HTTP/2 on nc (the preface already negotiated, if by
@@ -130,12 +131,12 @@ func TestH2RapidReset(t *testing.T) {
 		c := lws.New(lwstest.Quiet())
 		h2cfg := tc.h2cfg
 		h2c, err := c.NewVhost(lws.VhostOptions{Name: "h2c", Listen: "127.0.0.1:0", HTTP: tc.h,
-			Listener: &lws.ListenerOptions{H2C: true, HTTP2: h2cfg}})
+			Listener: &listen.Options{H2C: true, HTTP2: h2cfg}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		h2, err := c.NewVhost(lws.VhostOptions{Name: "h2", Listen: "127.0.0.1:0", HTTP: tc.h,
-			Listener: &lws.ListenerOptions{HTTP2: h2cfg},
+			Listener: &listen.Options{HTTP2: h2cfg},
 			TLS:      &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}})
 		if err != nil {
 			t.Fatal(err)

@@ -24,6 +24,7 @@ import (
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -55,12 +56,12 @@ func BenchmarkH2WebSockets(b *testing.B) {
 	h2 := &http.HTTP2Config{MaxConcurrentStreams: h2wsBenchConns + 24}
 	srv := lws.New(lwstest.Quiet())
 	wss, err := srv.NewVhost(lws.VhostOptions{Name: "wss", Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{echo.Protocol},
-		TLS: &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}, Listener: &lws.ListenerOptions{HTTP2: h2}})
+		TLS: &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}, Listener: &listen.Options{HTTP2: h2}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ws, err := srv.NewVhost(lws.VhostOptions{Name: "ws", Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{echo.Protocol},
-		Listener: &lws.ListenerOptions{H2C: true, HTTP2: h2}})
+		Listener: &listen.Options{H2C: true, HTTP2: h2}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2, as a user turns them on
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/listen"
 )
 
 // peerEcho is an echo protocol that records the peer address of each
@@ -97,7 +98,7 @@ func TestH2WebSocketsClientServer(t *testing.T) {
 				vo.TLS = &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}
 				scheme = "wss"
 			} else {
-				vo.Listener = &lws.ListenerOptions{H2C: true}
+				vo.Listener = &listen.Options{H2C: true}
 			}
 			v, err := srv.NewVhost(vo)
 			if err != nil {
@@ -163,7 +164,7 @@ func TestH2WebSocketsFallBack(t *testing.T) {
 	pe := &peerEcho{}
 	srv := lws.New(lwstest.Quiet())
 	v, err := srv.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Protocols: []*lws.Protocol{pe.protocol()},
-		TLS: &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}, Listener: &lws.ListenerOptions{DisableHTTP2: true}})
+		TLS: &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS}}, Listener: &listen.Options{DisableHTTP2: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestH2WebSocketsFallBack(t *testing.T) {
 // SETTINGS_ENABLE_CONNECT_PROTOCOL in a program importing h2ws.
 func TestH2ExtendedConnectSetting(t *testing.T) {
 	c := lws.New(lwstest.Quiet())
-	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("h2c"), Listener: &lws.ListenerOptions{H2C: true}})
+	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("h2c"), Listener: &listen.Options{H2C: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func TestMisdirectedRequest(t *testing.T) {
 // CONNECT.
 func TestH2CUpgrade(t *testing.T) {
 	c := lws.New(lwstest.Quiet())
-	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("h2c"), Listener: &lws.ListenerOptions{H2C: true}})
+	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("h2c"), Listener: &listen.Options{H2C: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

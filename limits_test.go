@@ -16,6 +16,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -155,8 +156,8 @@ func TestDefaultMaxConns(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
 		t.Fatal(err)
 	}
-	want := int(min(r.Cur, 1<<31-1)) - lws.FDReserve
-	if got := lws.DefaultMaxConns(); got != want || got < 1 {
+	want := int(min(r.Cur, 1<<31-1)) - listen.FDReserve
+	if got := listen.DefaultMaxConns(); got != want || got < 1 {
 		t.Fatalf("DefaultMaxConns = %d, want %d (RLIMIT_NOFILE %d)", got, want, r.Cur)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/listen"
 )
 
 // sockopts answers with socket options of the accepted connection it runs
@@ -95,7 +96,7 @@ func TestKeepAliveOnAcceptedSockets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := lws.New(lwstest.Quiet())
 			v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: sockopts,
-				Listener: &lws.ListenerOptions{KeepAlive: tt.ka}})
+				Listener: &listen.Options{KeepAlive: tt.ka}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,10 +112,10 @@ func TestBindToDevice(t *testing.T) {
 	t.Run("lo", func(t *testing.T) {
 		c := lws.New(lwstest.Quiet())
 		v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: sockopts,
-			Listener: &lws.ListenerOptions{Interface: "lo", BindToDevice: true}})
+			Listener: &listen.Options{Interface: "lo", BindToDevice: true}})
 		if os.Geteuid() != 0 {
 			// Without CAP_NET_RAW the error must say so.
-			if err == nil || !errors.Is(err, lws.ErrBindToDevice) || !strings.Contains(err.Error(), "CAP_NET_RAW") {
+			if err == nil || !errors.Is(err, listen.ErrBindToDevice) || !strings.Contains(err.Error(), "CAP_NET_RAW") {
 				t.Fatalf("as uid %d: %v", os.Geteuid(), err)
 			}
 			t.Skipf("not root: got the expected error %v", err)
@@ -130,8 +131,8 @@ func TestBindToDevice(t *testing.T) {
 	t.Run("no such device", func(t *testing.T) {
 		c := lws.New(lwstest.Quiet())
 		_, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0",
-			Listener: &lws.ListenerOptions{Interface: "nosuchdev0", BindToDevice: true}})
-		if err == nil || !errors.Is(err, lws.ErrBindToDevice) || !strings.Contains(err.Error(), `"nosuchdev0"`) {
+			Listener: &listen.Options{Interface: "nosuchdev0", BindToDevice: true}})
+		if err == nil || !errors.Is(err, listen.ErrBindToDevice) || !strings.Contains(err.Error(), `"nosuchdev0"`) {
 			t.Fatalf("got %v", err)
 		}
 		if os.Geteuid() == 0 && !strings.Contains(err.Error(), "no such network interface") {
@@ -141,11 +142,11 @@ func TestBindToDevice(t *testing.T) {
 	t.Run("interface address", func(t *testing.T) {
 		c := lws.New(lwstest.Quiet())
 		v, err := c.NewVhost(lws.VhostOptions{Listen: ":0", HTTP: nameHandler("lo"),
-			Listener: &lws.ListenerOptions{Interface: "lo"}})
+			Listener: &listen.Options{Interface: "lo"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.NewVhost(lws.VhostOptions{Name: "x", Listen: ":0", Listener: &lws.ListenerOptions{Interface: "nosuchdev0"}})
+		_, err = c.NewVhost(lws.VhostOptions{Name: "x", Listen: ":0", Listener: &listen.Options{Interface: "nosuchdev0"}})
 		if err == nil || !strings.Contains(err.Error(), `"nosuchdev0"`) {
 			t.Fatalf("got %v", err)
 		}
@@ -230,18 +231,18 @@ func TestMaxHeaderBytes(t *testing.T) {
 
 func TestListenerOptionsShared(t *testing.T) {
 	c := lws.New(lwstest.Quiet())
-	opts := &lws.ListenerOptions{H2C: true}
+	opts := &listen.Options{H2C: true}
 	a, err := c.NewVhost(lws.VhostOptions{Name: "a", Listen: "127.0.0.1:0", Listener: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
 	same := *opts
-	for i, o := range []*lws.ListenerOptions{nil, &same} {
+	for i, o := range []*listen.Options{nil, &same} {
 		if _, err := c.NewVhost(lws.VhostOptions{Name: fmt.Sprint("b", i), Listen: a.Addr().String(), Listener: o}); err != nil {
 			t.Fatalf("joining with %v: %v", o, err)
 		}
 	}
-	if _, err := c.NewVhost(lws.VhostOptions{Name: "c", Listen: a.Addr().String(), Listener: &lws.ListenerOptions{}}); err == nil {
+	if _, err := c.NewVhost(lws.VhostOptions{Name: "c", Listen: a.Addr().String(), Listener: &listen.Options{}}); err == nil {
 		t.Fatal("joined with other options")
 	}
 	ctx, cancel := context.WithCancel(context.Background())

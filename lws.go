@@ -44,6 +44,7 @@ import (
 
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/flow"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
 )
@@ -104,7 +105,7 @@ type Server struct {
 	opts Options
 	wake flow.Signal
 
-	limits *limits
+	limits *listen.Limits
 
 	mu        sync.Mutex
 	vhosts    []*Vhost
@@ -127,8 +128,8 @@ type listener struct {
 	ln    net.Listener
 	hosts mux.Hosts
 	srv   *http.Server
-	opts  *ListenerOptions // of the vhost that opened it
-	tls   *listenerTLS     // nil: plain TCP
+	opts  *listen.Options // of the vhost that opened it
+	tls   *listenerTLS    // nil: plain TCP
 	// idle is the HTTP keep-alive timeout: the largest of its vhosts'
 	// (negative: none; see VhostOptions.KeepAliveTimeout).
 	idle time.Duration
@@ -153,7 +154,7 @@ func New(opts *Options) *Server {
 	if c.log == nil {
 		c.log = logging.NewLogger(nil, logging.LevelNotice)
 	}
-	c.limits = newLimits(&c.opts)
+	c.limits = listen.NewLimits(c.opts.MaxConns, c.opts.MaxConnsPerIP, c.opts.MaxRequestsPerIP)
 	return c
 }
 

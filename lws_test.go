@@ -21,6 +21,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
 )
@@ -357,7 +358,7 @@ func TestNewVhostErrors(t *testing.T) {
 			ProtocolOptions: map[string]map[string]string{"q": {}}}},
 		{"bad listen address", lws.VhostOptions{Listen: "256.0.0.1:99999"}},
 		{"TLS without a listener", lws.VhostOptions{TLS: &lws.TLSOptions{}}},
-		{"listener options without a listener", lws.VhostOptions{Listener: &lws.ListenerOptions{H2C: true}}},
+		{"listener options without a listener", lws.VhostOptions{Listener: &listen.Options{H2C: true}}},
 		{"failing init", lws.VhostOptions{Protocols: []*lws.Protocol{{Name: "f",
 			NewSession: p.NewSession, Init: func(*lws.VhostProtocol) error { return errors.New("no") }}}}},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/client"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/listen"
 )
 
 // TestRunEdgeCases runs Servers in odd states: no vhosts, a context ended
@@ -67,8 +68,8 @@ func TestRunEdgeCases(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("a client attempt outlived Run")
 		}
-		if err := c.Run(context.Background()); !errors.Is(err, lws.ErrRunning) {
-			t.Fatalf("second Run: %v, want ErrRunning", err)
+		if err := c.Run(context.Background()); !errors.Is(err, lws.ErrStopped) {
+			t.Fatalf("second Run: %v, want ErrStopped (the server has been closed)", err)
 		}
 		if err := v.DialRaw(context.Background(), "127.0.0.1:1", "raw-echo"); !errors.Is(err, lws.ErrStopped) {
 			t.Fatalf("DialRaw after Run: %v, want ErrStopped", err)
@@ -102,7 +103,7 @@ func TestNewVhostFailureLeavesPortFree(t *testing.T) {
 		{"init fails", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil), counted("b", errors.New("no"))}}},
 		{"unknown fallback protocol", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil)}, RawFallback: &lws.RawFallback{Protocol: "x"}}},
 		{"TLS without certificate", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil)}, TLS: &lws.TLSOptions{}}},
-		{"no such interface", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil)}, Listener: &lws.ListenerOptions{Interface: "no-such-if0"}}},
+		{"no such interface", lws.VhostOptions{Protocols: []*lws.Protocol{counted("a", nil)}, Listener: &listen.Options{Interface: "no-such-if0"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/internal/testwait"
 	"github.com/golws/lws/logging"
 )
 
@@ -41,9 +42,7 @@ func (s *lineEcho) Writeable(c *conn.Conn) error {
 
 // connsCounted is the number of connections the limits count.
 func (c *Server) connsCounted() int {
-	c.limits.mu.Lock()
-	defer c.limits.mu.Unlock()
-	return c.limits.total
+	return c.limits.Conns()
 }
 
 // TestTLSRawFallbackLimitsStack serves a TLS vhost with a raw fallback
@@ -96,7 +95,7 @@ func TestTLSRawFallbackLimitsStack(t *testing.T) {
 	}
 	idle := func(what string) {
 		t.Helper()
-		waitFor(t, what, func() bool { return c.connsCounted() == 0 })
+		testwait.For(t, what, func() bool { return c.connsCounted() == 0 })
 	}
 
 	for round := range 3 { // more rounds than MaxConnsPerIP: a leaked slot shows
@@ -119,7 +118,7 @@ func TestTLSRawFallbackLimitsStack(t *testing.T) {
 
 		before := sessions.Load()
 		nc = dial() // silent: the raw protocol gets it after the timeout
-		waitFor(t, "a silent client to reach the raw protocol", func() bool { return sessions.Load() > before })
+		testwait.For(t, "a silent client to reach the raw protocol", func() bool { return sessions.Load() > before })
 		echo(nc, "GET / HTTP/1.1\r\n\r\n")
 		nc.Close()
 
@@ -152,7 +151,7 @@ func TestTLSRawFallbackLimitsStack(t *testing.T) {
 	echo(open, "still here\r\n")
 	sniffed := dial()
 	defer sniffed.Close()
-	waitFor(t, "both connections to be counted", func() bool { return c.connsCounted() == 2 })
+	testwait.For(t, "both connections to be counted", func() bool { return c.connsCounted() == 2 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

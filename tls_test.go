@@ -21,6 +21,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/plugins/echo"
 )
@@ -329,7 +330,7 @@ func TestTLSConfigErrors(t *testing.T) {
 		{"configure fails", lws.VhostOptions{Listen: "127.0.0.1:0", TLS: &lws.TLSOptions{Certificates: []tls.Certificate{cert.TLS},
 			Configure: func(*tls.Config) error { return errors.New("no CA bundle") }}}, "no CA bundle", nil},
 		{"TLS on a plain listener", lws.VhostOptions{Name: "late", Listen: plain.Addr().String(), TLS: good}, "opened without TLS", nil},
-		{"other listener options", lws.VhostOptions{Name: "late", Listen: secure.Addr().String(), Listener: &lws.ListenerOptions{H2C: true}}, "Listener options differ", nil},
+		{"other listener options", lws.VhostOptions{Name: "late", Listen: secure.Addr().String(), Listener: &listen.Options{H2C: true}}, "Listener options differ", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

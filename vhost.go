@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/golws/lws/conn"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/mux"
 )
 
@@ -55,9 +56,9 @@ type VhostOptions struct {
 	// by SNI (see TLSOptions). Nil means plain TCP.
 	TLS *TLSOptions
 	// Listener configures the listening socket the vhost opens: TCP
-	// keepalive, binding to a device, HTTP/2 (see ListenerOptions). Nil
+	// keepalive, binding to a device, HTTP/2 (see listen.Options). Nil
 	// means defaults.
-	Listener *ListenerOptions
+	Listener *listen.Options
 	// RawFallback, if set, hands connections to the vhost's listener whose
 	// first bytes are not HTTP to a raw protocol of the vhost.
 	RawFallback *RawFallback
@@ -286,10 +287,10 @@ func (c *Server) attach(v *Vhost, o VhostOptions) error {
 	}
 	var ln net.Listener
 	var err error
-	if isUnixListen(addr) {
-		ln, err = listenUnix(addr, o.UnixSocketOwner)
+	if listen.IsUnix(addr) {
+		ln, err = listen.Unix(addr, o.UnixSocketOwner)
 	} else {
-		ln, err = listen(addr, o.Listener)
+		ln, err = listen.TCP(addr, o.Listener)
 	}
 	if err != nil {
 		return fmt.Errorf("lws: vhost %q: %w", v.name, err)
@@ -319,7 +320,7 @@ func (v *Vhost) Addr() net.Addr {
 func (v *Vhost) URL() string {
 	if a := v.Addr(); a != nil {
 		if a.Network() == "unix" {
-			return UnixPrefix + a.String()
+			return listen.UnixPrefix + a.String()
 		}
 		if v.ln.tls != nil {
 			return "https://" + a.String()

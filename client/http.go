@@ -172,7 +172,7 @@ func (t *httpClient) ReadChunk(buf func() []byte) (conn.Chunk, error) {
 		t.closeBody()
 		t.releaseTurn()
 	case err != nil:
-		return conn.Chunk{}, fmt.Errorf("lws: reading response body: %w", err)
+		return conn.Chunk{}, fmt.Errorf("client: reading response body: %w", err)
 	}
 	return in, nil
 }

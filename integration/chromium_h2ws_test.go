@@ -20,6 +20,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/mux"
 	"github.com/golws/lws/plugins/echo"
 )
@@ -142,7 +143,7 @@ func TestChromiumH2WebSockets(t *testing.T) {
 						log.mu.Unlock()
 					}
 				}},
-				Listener: &lws.ListenerOptions{DisableHTTP2: tc.noH2},
+				Listener: &listen.Options{DisableHTTP2: tc.noH2},
 				BeforeAccept: func(r *http.Request, _ *mux.Protocol, _ *mux.AcceptSettings) error {
 					log.mu.Lock()
 					log.ws = append(log.ws, seen{r.ProtoMajor, r.RemoteAddr})

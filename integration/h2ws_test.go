@@ -15,6 +15,7 @@ import (
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -23,7 +24,7 @@ import (
 func h2cEchoServer(t *testing.T) string {
 	t.Helper()
 	srv := lws.New(lwstest.Quiet())
-	v, err := srv.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Listener: &lws.ListenerOptions{H2C: true},
+	v, err := srv.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", Listener: &listen.Options{H2C: true},
 		Protocols: []*lws.Protocol{echo.Protocol}})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +105,7 @@ func TestCurlMisdirected(t *testing.T) {
 func TestNghttpUpgrade(t *testing.T) {
 	requireTool(t, "nghttp", "nghttp2-client")
 	srv := lws.New(lwstest.Quiet())
-	v, err := srv.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: okHandler("up"), Listener: &lws.ListenerOptions{H2C: true}})
+	v, err := srv.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: okHandler("up"), Listener: &listen.Options{H2C: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

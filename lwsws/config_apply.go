@@ -20,6 +20,7 @@ import (
 	"github.com/golws/lws"
 	"github.com/golws/lws/daemon"
 	"github.com/golws/lws/fops"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
 	"github.com/golws/lws/tlsconf"
@@ -92,7 +93,7 @@ func New(cfg *Config, ao *Options) (*lws.Server, error) {
 			if v, err = c.NewVhost(o); err == nil {
 				err = b.finish(i, v)
 			} else {
-				var le *lws.ListenError
+				var le *listen.Error
 				if vc.listenOn != "" && errors.As(err, &le) {
 					c.Close()
 					b.closeFiles()
@@ -255,7 +256,7 @@ func (b *builder) vhostOptions(i int) (lws.VhostOptions, error) {
 func (b *builder) listen(i int, o *lws.VhostOptions) error {
 	vc := b.cfg.Vhosts[i]
 	if vc.UnixSocket && vc.listenOn == "" {
-		o.Listen = lws.UnixPrefix + vc.Interface
+		o.Listen = listen.UnixPrefix + vc.Interface
 		o.UnixSocketOwner = vc.UnixSocketPerms
 		return nil
 	}
@@ -267,7 +268,7 @@ func (b *builder) listen(i int, o *lws.VhostOptions) error {
 	if iface != "" && (net.ParseIP(iface) != nil || iface == "localhost") {
 		host = iface
 	} else if iface != "" {
-		o.Listener = &lws.ListenerOptions{Interface: iface, BindToDevice: true}
+		o.Listener = &listen.Options{Interface: iface, BindToDevice: true}
 	}
 	ipv4Only := vc.NoIPv6
 	if off, err := truthy(vc.IPv6Only); err == nil && !off && vc.IPv6Only != "" {
@@ -279,7 +280,7 @@ func (b *builder) listen(i int, o *lws.VhostOptions) error {
 	o.Listen = net.JoinHostPort(host, strconv.Itoa(vc.Port))
 	if vc.H2C {
 		if o.Listener == nil {
-			o.Listener = &lws.ListenerOptions{}
+			o.Listener = &listen.Options{}
 		}
 		o.Listener.H2C = true
 	}
@@ -349,7 +350,7 @@ func (b *builder) tls(i int, o *lws.VhostOptions) error {
 	}
 	if alpn != "" && !slices.Contains(strings.Split(strings.ReplaceAll(alpn, " ", ""), ","), "h2") {
 		if o.Listener == nil {
-			o.Listener = &lws.ListenerOptions{}
+			o.Listener = &listen.Options{}
 		}
 		o.Listener.DisableHTTP2 = true
 	}

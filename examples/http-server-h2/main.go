@@ -32,6 +32,7 @@ import (
 
 	"github.com/golws/lws"
 	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/tlsconf"
 )
 
@@ -85,7 +86,7 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 		Name:     "h2c",
 		Listen:   addr,
 		HTTP:     http.HandlerFunc(handler),
-		Listener: &lws.ListenerOptions{H2C: true, HTTP2: settings},
+		Listener: &listen.Options{H2C: true, HTTP2: settings},
 	})
 	if err != nil {
 		return err
@@ -94,7 +95,7 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 		Name:     "h2",
 		Listen:   net.JoinHostPort(host, tlsPort),
 		HTTP:     http.HandlerFunc(handler),
-		Listener: &lws.ListenerOptions{HTTP2: settings},
+		Listener: &listen.Options{HTTP2: settings},
 		TLS:      &lws.TLSOptions{Certificates: []tls.Certificate{cert}},
 	})
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/golws/lws"
 	"github.com/golws/lws/fops"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/logging"
 	"github.com/golws/lws/mux"
 )
@@ -109,7 +110,7 @@ func serveGolws(dir string) (string, func(), error) {
 	c := lws.New(&lws.Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr)})
 	v, err := c.NewVhost(lws.VhostOptions{
 		Listen:   "127.0.0.1:0",
-		Listener: &lws.ListenerOptions{H2C: true},
+		Listener: &listen.Options{H2C: true},
 		Mounts:   []mux.Mount{mux.FileMount("/", root, &mux.FileOptions{MaxAge: 60, Reusable: true})},
 	})
 	if err != nil {

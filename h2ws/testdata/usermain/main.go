@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/listen"
 	"github.com/golws/lws/plugins/echo"
 )
 
@@ -19,7 +20,7 @@ func main() {
 	srv := lws.New(nil)
 	v, err := srv.NewVhost(lws.VhostOptions{
 		Listen:    "127.0.0.1:0",
-		Listener:  &lws.ListenerOptions{H2C: true},
+		Listener:  &listen.Options{H2C: true},
 		Protocols: []*lws.Protocol{echo.Protocol},
 	})
 	if err != nil {

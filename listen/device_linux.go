@@ -1,4 +1,4 @@
-package lws
+package listen
 
 import "syscall"
 

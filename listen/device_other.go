@@ -1,6 +1,6 @@
 //go:build !linux
 
-package lws
+package listen
 
 import (
 	"errors"

@@ -1,27 +1,24 @@
-package lws
+package listen
 
 import (
-	"context"
-	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/golws/lws/logging"
 )
 
-// TestMaxRequestsPerIPWaits holds MaxRequestsPerIP requests of 127.0.0.1
+// TestMaxRequestsPerIPWaits holds reqPerIP requests of 127.0.0.1
 // in the handler and checks that the others wait (not refused) and are all
 // served, never more than the limit at once, while another IP passes.
 func TestMaxRequestsPerIPWaits(t *testing.T) {
 	const limit, n = 2, 6
 	var inside, most atomic.Int32
 	gate := make(chan struct{})
-	c := New(&Options{Logger: logging.NewLogger(io.Discard, logging.LevelErr), MaxRequestsPerIP: limit})
-	v, err := c.NewVhost(VhostOptions{Listen: "127.0.0.1:0", HTTP: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	lim := NewLimits(-1, 0, limit)
+	srv := httptest.NewServer(lim.Requests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/free" {
 			return
 		}
@@ -34,11 +31,8 @@ func TestMaxRequestsPerIPWaits(t *testing.T) {
 		}
 		<-gate
 		inside.Add(-1)
-	})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx(t, c)
+	})))
+	defer srv.Close()
 	client := func(ip net.IP) *http.Client {
 		tr := &http.Transport{DisableKeepAlives: true, DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}).DialContext}
 		t.Cleanup(tr.CloseIdleConnections)
@@ -49,7 +43,7 @@ func TestMaxRequestsPerIPWaits(t *testing.T) {
 	codes := make(chan int, n)
 	for range n {
 		wg.Go(func() {
-			resp, err := local.Get(v.URL())
+			resp, err := local.Get(srv.URL)
 			if err != nil {
 				codes <- -1
 				return
@@ -59,15 +53,15 @@ func TestMaxRequestsPerIPWaits(t *testing.T) {
 		})
 	}
 	waitFor(t, "the other requests to wait", func() bool {
-		c.limits.mu.Lock()
-		defer c.limits.mu.Unlock()
-		r := c.limits.reqs["127.0.0.1"]
+		lim.mu.Lock()
+		defer lim.mu.Unlock()
+		r := lim.reqs["127.0.0.1"]
 		return r != nil && r.waiting == n-limit
 	})
 	if got := inside.Load(); got != limit {
 		t.Fatalf("%d requests inside, want %d", got, limit)
 	}
-	resp, err := client(net.IPv4(127, 0, 0, 2)).Get(v.URL() + "/free")
+	resp, err := client(net.IPv4(127, 0, 0, 2)).Get(srv.URL + "/free")
 	if err != nil {
 		t.Fatalf("another IP waited: %v", err)
 	}
@@ -83,25 +77,12 @@ func TestMaxRequestsPerIPWaits(t *testing.T) {
 	if m := most.Load(); m != limit {
 		t.Errorf("%d requests at once, want %d", m, limit)
 	}
-	c.limits.mu.Lock()
-	left := len(c.limits.reqs)
-	c.limits.mu.Unlock()
+	lim.mu.Lock()
+	left := len(lim.reqs)
+	lim.mu.Unlock()
 	if left != 0 {
 		t.Errorf("%d per-IP entries left after all requests", left)
 	}
-}
-
-func runCtx(t *testing.T, c *Server) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
 }
 
 // waitFor polls cond until it holds, failing the test after 5 s.

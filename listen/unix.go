@@ -1,4 +1,4 @@
-package lws
+package listen
 
 import (
 	"fmt"
@@ -9,19 +9,18 @@ import (
 	"strings"
 )
 
-// UnixPrefix starts a VhostOptions.Listen address that is a unix domain
-// socket path ("unix:/run/lws.sock"; "unix:@name" for Linux's abstract
+// UnixPrefix starts a listening address that is a unix domain socket path ("unix:/run/lws.sock"; "unix:@name" for Linux's abstract
 // namespace), lws's LWS_SERVER_OPTION_UNIX_SOCK.
 const UnixPrefix = "unix:"
 
-// isUnixListen reports whether addr names a unix domain socket.
-func isUnixListen(addr string) bool { return strings.HasPrefix(addr, UnixPrefix) }
+// IsUnix reports whether addr names a unix domain socket.
+func IsUnix(addr string) bool { return strings.HasPrefix(addr, UnixPrefix) }
 
-// listenUnix opens the unix socket of addr: a stale socket file left by an
+// Unix opens the unix socket of addr: a stale socket file left by an
 // earlier run is removed first, the new one gets mode 0600, as lws makes
 // it, and, if owner ("user:group", lws's unix_socket_perms) is given, that
 // owner.
-func listenUnix(addr, owner string) (net.Listener, error) {
+func Unix(addr, owner string) (net.Listener, error) {
 	path := strings.TrimPrefix(addr, UnixPrefix)
 	if path == "" {
 		return nil, fmt.Errorf("unix socket address %q has no path", addr)
@@ -34,7 +33,7 @@ func listenUnix(addr, owner string) (net.Listener, error) {
 	}
 	ln, err := net.Listen("unix", path)
 	if err != nil {
-		return nil, &ListenError{addr: addr, err: err}
+		return nil, &Error{Addr: addr, Err: err}
 	}
 	if ul, ok := ln.(*net.UnixListener); ok {
 		ul.SetUnlinkOnClose(!abstract)

@@ -1,4 +1,4 @@
-package lws
+package listen
 
 import (
 	"context"
@@ -12,12 +12,12 @@ import (
 
 // FDReserve is how many file descriptors the default connection limit
 // leaves to everything else the process opens (files, client sockets, the
-// listeners themselves): the default Options.MaxConns is the process's
-// RLIMIT_NOFILE less FDReserve.
+// listeners themselves): the default limit (lws.Options.MaxConns) is the
+// process's RLIMIT_NOFILE less FDReserve.
 const FDReserve = 64
 
-// DefaultMaxConns returns the connection limit used when Options.MaxConns
-// is zero: the soft RLIMIT_NOFILE (which the Go runtime raises to the hard
+// DefaultMaxConns returns the connection limit used when none is given
+// (lws.Options.MaxConns zero): the soft RLIMIT_NOFILE (which the Go runtime raises to the hard
 // limit at start) less FDReserve, at least 1.
 func DefaultMaxConns() int {
 	var r syscall.Rlimit
@@ -34,11 +34,10 @@ func DefaultMaxConns() int {
 	return int(n) - FDReserve
 }
 
-// limits are the Server-wide connection and request limits (lws's
-// max-fds and peer limits), shared by all its listeners.
-//
-// Concurrency: all fields after mu are guarded by it.
-type limits struct {
+// Limits are connection and request limits shared by several listeners
+// (lws's max-fds and peer limits; in golws, a Server's). Its methods are
+// safe from any goroutine.
+type Limits struct {
 	max      int // connections in all; <= 0: none
 	perIP    int // connections per peer IP; <= 0: none
 	reqPerIP int // requests in progress per peer IP; <= 0: none
@@ -56,8 +55,11 @@ type ipRequests struct {
 	waiting int           // requests waiting for a slot
 }
 
-func newLimits(o *Options) *limits {
-	l := &limits{max: o.MaxConns, perIP: o.MaxConnsPerIP, reqPerIP: o.MaxRequestsPerIP}
+// NewLimits returns limits of max connections in all (0:
+// DefaultMaxConns, negative: none), perIP connections from one peer IP and
+// reqPerIP requests of one peer IP in progress at once (<= 0: none).
+func NewLimits(max, perIP, reqPerIP int) *Limits {
+	l := &Limits{max: max, perIP: perIP, reqPerIP: reqPerIP}
 	if l.max == 0 {
 		l.max = DefaultMaxConns()
 	}
@@ -67,7 +69,7 @@ func newLimits(o *Options) *limits {
 }
 
 // admit counts a new connection from ip, or says why it is refused.
-func (l *limits) admit(ip string) (release func(), refused string) {
+func (l *Limits) admit(ip string) (release func(), refused string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.max > 0 && l.total >= l.max {
@@ -92,7 +94,7 @@ func (l *limits) admit(ip string) (release func(), refused string) {
 }
 
 // acquire waits for a request slot of ip, or for ctx to end.
-func (l *limits) acquire(ctx context.Context, ip string) (release func(), err error) {
+func (l *Limits) acquire(ctx context.Context, ip string) (release func(), err error) {
 	l.mu.Lock()
 	r := l.reqs[ip]
 	if r == nil {
@@ -130,10 +132,14 @@ func (l *limits) acquire(ctx context.Context, ip string) (release func(), err er
 	return func() { <-r.slots; done() }, nil
 }
 
-// requests wraps h so that at most reqPerIP requests of one peer IP are
+// Requests wraps h so that at most reqPerIP requests of one peer IP are
 // processed at once; the others wait their turn (they are not refused)
-// until a slot frees or the client goes away.
-func (l *limits) requests(h http.Handler) http.Handler {
+// until a slot frees or the client goes away. Without a request limit it
+// returns h.
+func (l *Limits) Requests(h http.Handler) http.Handler {
+	if l.reqPerIP <= 0 {
+		return h
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		release, err := l.acquire(r.Context(), hostOf(r.RemoteAddr))
 		if err != nil {
@@ -144,12 +150,29 @@ func (l *limits) requests(h http.Handler) http.Handler {
 	})
 }
 
+// Listener applies the connection limits to ln: a connection over a limit
+// is accepted and closed at once, and refuse is told why. Without
+// connection limits it returns ln.
+func (l *Limits) Listener(ln net.Listener, refuse func(c net.Conn, why string)) net.Listener {
+	if l.max <= 0 && l.perIP <= 0 {
+		return ln
+	}
+	return &limitListener{Listener: ln, lim: l, refuse: refuse}
+}
+
+// Conns is the number of connections counted now.
+func (l *Limits) Conns() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total
+}
+
 // limitListener applies the connection limits to a listener: a connection
 // over a limit is accepted and closed at once (the peer sees the connection
 // end before any byte), and logged; the others are counted until closed.
 type limitListener struct {
 	net.Listener
-	lim    *limits
+	lim    *Limits
 	refuse func(c net.Conn, why string)
 }
 
