@@ -75,6 +75,12 @@ type Global struct {
 	MaxConns      int    // "max-connections"
 	IPLimitConns  int    // "ip-limit-wsi": connections per peer IP
 	IPLimitActive int    // "ip-limit-ah": requests in progress per peer IP
+	// Fanout is the "fanout" object: options of package hub (backend,
+	// ring size and policy, NATS URLs, embedded server and cluster) given
+	// to every protocol of every vhost under its own "ws-protocols"
+	// options, which win. Plugins that broadcast (lws-mirror-protocol)
+	// read them; golws's own, not lwsws's.
+	Fanout map[string]string
 }
 
 // Keyword is one entry of "reject-service-keywords": requests whose
@@ -539,6 +545,7 @@ func (p *configParser) global(n *node, path string, g *Global) {
 		"max-connections":  p.num(&g.MaxConns),
 		"ip-limit-wsi":     p.num(&g.IPLimitConns),
 		"ip-limit-ah":      p.num(&g.IPLimitActive),
+		"fanout":           p.strMap(&g.Fanout),
 		"reject-service-keywords": func(key string, n *node) {
 			p.pairs(key, n, false, func(k, v string) {
 				g.RejectAgents = append(g.RejectAgents, Keyword{Keyword: k, Status: v})

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -227,7 +228,7 @@ func (b *builder) vhostOptions(i int) (lws.VhostOptions, error) {
 			p = &pc
 		}
 		o.Protocols = append(o.Protocols, p)
-		o.ProtocolOptions[name] = vc.Protocols[name]
+		o.ProtocolOptions[name] = withFanout(cfg.Global.Fanout, vc.Protocols[name])
 	}
 
 	for j, mc := range vc.Mounts {
@@ -514,4 +515,16 @@ func rel(file, p string) string {
 		return p
 	}
 	return filepath.Join(filepath.Dir(file), p)
+}
+
+// withFanout gives a protocol's options the global "fanout" options it does
+// not set itself.
+func withFanout(fanout, own map[string]string) map[string]string {
+	if len(fanout) == 0 {
+		return own
+	}
+	out := make(map[string]string, len(fanout)+len(own))
+	maps.Copy(out, fanout)
+	maps.Copy(out, own)
+	return out
 }

@@ -29,7 +29,8 @@ import (
 	"syscall"
 
 	"github.com/golws/lws/daemon"
-	_ "github.com/golws/lws/h2ws" // WebSockets over HTTP/2 (RFC 8441)
+	_ "github.com/golws/lws/h2ws"        // WebSockets over HTTP/2 (RFC 8441)
+	_ "github.com/golws/lws/hub/natshub" // the "nats" fan-out backend ("fanout" options)
 	"github.com/golws/lws/lwsws"
 	"github.com/golws/lws/metrics"
 	"github.com/golws/lws/mux"
