@@ -109,6 +109,9 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 	}
 	c.sender, _ = t.(Sender)
 	c.ready, _ = t.(ReadyReader)
+	// The first run of the service goroutine is serve's: until it starts,
+	// what is posted (a Close from the Set, a ping) only waits for it.
+	c.svc.Store(svcRunning)
 	if c.cfg.set != nil && !c.cfg.set.add(c) {
 		t.Abort()
 		return nil, ErrClosed
@@ -134,7 +137,6 @@ func Start(t Transport, info *Info, newSession func(*Conn) Session, opts *Option
 		c.pingTimer = time.AfterFunc(c.cfg.pingInterval, c.ping)
 		c.mu.Unlock()
 	}
-	c.svc.Store(svcRunning)
 	go c.serve() // it starts the reader once Established has run
 	return c, nil
 }

@@ -3,7 +3,6 @@ package conn
 import (
 	"bytes"
 	"compress/flate"
-	"math/rand/v2"
 	"sync"
 )
 
@@ -117,17 +116,5 @@ func (t *WebSocket) sendPrepared(p *Prepared) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	op := byte(p.typ)
-	if !t.client {
-		h := appendHeader(t.hdr[:0], true, true, op, len(payload), false, 0)
-		return t.out.Send(h, payload)
-	}
-	key := rand.Uint32()
-	h := appendHeader(t.hdr[:0], true, true, op, len(payload), true, key)
-	b := getBuffer(len(h) + len(payload))
-	defer putBuffer(b)
-	n := copy(*b, h)
-	copy((*b)[n:], payload)
-	maskBytes(key, 0, (*b)[n:])
-	return t.out.Send(*b)
+	return t.sendFrame(true, true, byte(p.typ), payload)
 }

@@ -165,3 +165,40 @@ func TestStartAfterShut(t *testing.T) {
 		t.Fatalf("Len %d after Wait", n)
 	}
 }
+
+// TestCloseAllDuringStart: a connection is in its Set before its session
+// exists, so a CloseAll (a shutdown) can reach it while Start still runs
+// the session factory. The close waits for the connection's first service
+// run: Established, then the end, Closed exactly once — never a teardown
+// racing Start's own (which closed a channel twice).
+func TestCloseAllDuringStart(t *testing.T) {
+	for range 50 {
+		var set conn.Set
+		inFactory, release := make(chan struct{}), make(chan struct{})
+		var established, closed atomic.Int32
+		started := make(chan error, 1)
+		go func() {
+			_, err := conn.Start(newStub(), nil, func(*conn.Conn) conn.Session {
+				close(inFactory)
+				<-release
+				return &funcSession{
+					established: func(*conn.Conn) error { established.Add(1); return nil },
+					closed:      func(*conn.Conn, error) { closed.Add(1) },
+				}
+			}, &conn.Options{Set: &set})
+			started <- err
+		}()
+		<-inFactory
+		set.CloseAll(conn.StatusGoingAway, "shutdown")
+		close(release)
+		if err := <-started; err != nil {
+			t.Fatal(err)
+		}
+		if err := set.Wait(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if e, c := established.Load(), closed.Load(); e != 1 || c != 1 {
+			t.Fatalf("Established %d times, Closed %d times; want 1 and 1", e, c)
+		}
+	}
+}

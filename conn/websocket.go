@@ -163,6 +163,12 @@ func (t *WebSocket) Send(typ MessageType, p []byte, final bool) (bool, error) {
 		}
 	}
 	t.fragOpen = !final
+	return t.sendFrame(final, rsv1, op, payload)
+}
+
+// sendFrame sends one data frame: its header and payload in one writev for
+// a server, masked in one buffer for a client.
+func (t *WebSocket) sendFrame(final, rsv1 bool, op byte, payload []byte) (bool, error) {
 	if !t.client {
 		h := appendHeader(t.hdr[:0], final, rsv1, op, len(payload), false, 0)
 		return t.out.Send(h, payload)
