@@ -38,12 +38,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRing$$' -fuzztime $(FUZZTIME) ./flow
 	$(GO) test -run '^$$' -fuzz '^FuzzChooseProtocol$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzHostsMatch$$' -fuzztime $(FUZZTIME) ./mux
-	$(GO) test -run '^$$' -fuzz '^FuzzConfigParse$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzAcceptsGzip$$' -fuzztime $(FUZZTIME) ./mux
 	$(GO) test -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(FUZZTIME) ./fops
-	$(GO) test -run '^$$' -fuzz '^FuzzCipherSuites$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) ./raw
-	$(GO) test -run '^$$' -fuzz '^FuzzDechunker$$' -fuzztime $(FUZZTIME) ./mux
+	$(GO) test -run '^$$' -fuzz '^FuzzConfigParse$$' -fuzztime $(FUZZTIME) ./lwsws
+	$(GO) test -run '^$$' -fuzz '^FuzzStripComments$$' -fuzztime $(FUZZTIME) ./lwsws
+	$(GO) test -run '^$$' -fuzz '^FuzzCipherSuites$$' -fuzztime $(FUZZTIME) ./tlsconf
+	$(GO) test -run '^$$' -fuzz '^FuzzCipherList$$' -fuzztime $(FUZZTIME) ./tlsconf
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./hub/natshub
 
 ## bench: golws vs bare coder/websocket (echo, idle memory), flow, files vs net/http (wrk, h2load)
 bench:

@@ -15,8 +15,9 @@ import (
 
 const chromium = "/usr/bin/chromium"
 
-// browser starts headless Chromium with a fresh profile and returns a tab.
-func browser(t *testing.T) context.Context {
+// browser starts headless Chromium with a fresh profile, and extra flags
+// if given, and returns a tab.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if _, err := exec.LookPath(chromium); err != nil {
 		if os.Getenv("CI") != "" {
@@ -36,6 +37,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	opts = append(opts, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)

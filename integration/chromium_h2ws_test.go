@@ -1,19 +1,15 @@
 package integration
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -56,41 +52,6 @@ func (l *transportLog) snapshot() (pages, ws []seen, alpn []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]seen(nil), l.pages...), append([]seen(nil), l.ws...), append([]string(nil), l.tls...)
-}
-
-// chromiumWith starts headless Chromium with the flags of browser (see
-// browser_test.go) plus extra, and returns a tab.
-func chromiumWith(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
-	t.Helper()
-	if _, err := exec.LookPath(chromium); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium is missing (.ci/run installs it): %v", err)
-		}
-		t.Skip("chromium not installed: apt-get install chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	opts = append(opts, extra...)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(cancelTab)
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return tab
 }
 
 // TestChromiumH2WebSockets finds out which transport Chromium picks for a
@@ -166,7 +127,7 @@ func TestChromiumH2WebSockets(t *testing.T) {
 				t.Fatal(err)
 			}
 			lwstest.Run(t, srv) // cleaned up after the browser, which closes its connections
-			tab := chromiumWith(t, tc.flags...)
+			tab := browser(t, tc.flags...)
 			if err := chromedp.Do(tab, chromedp.Navigate(v.URL()+"/")); err != nil {
 				t.Fatal(err)
 			}

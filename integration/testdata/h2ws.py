@@ -7,7 +7,7 @@ usage: h2ws.py HOST PORT STREAMS SUBPROTOCOL
 """
 import json, os, socket, struct, sys
 
-import h2.config, h2.connection, h2.events, h2.settings
+import h2.config, h2.connection, h2.events, h2.exceptions, h2.settings
 
 
 def frame(op, payload, fin=True):
@@ -113,7 +113,13 @@ def main():
     pump(lambda: whole(first))
     op, payload, _ = parse(state[first]["buf"])
     facts["close_answer"] = struct.unpack("!H", payload[:2])[0] if op == 8 and len(payload) >= 2 else None
-    conn.end_stream(first)
+    # The server ends its side with END_STREAM; once its handler is done it
+    # may also reset our side (RST_STREAM NO_ERROR, RFC 9113 8.1), which can
+    # come in the same read as the close answer.
+    try:
+        conn.end_stream(first)
+    except h2.exceptions.StreamClosedError:
+        pass
     sock.sendall(conn.data_to_send())
     pump(lambda: state[first]["ended"] or state[first]["reset"])
     # A ping on the last stream is answered with a pong.
