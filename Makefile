@@ -22,12 +22,15 @@ build:
 run:
 	$(GO) run ./examples/test-server -addr $(ADDR)
 
-## test: vet, then every test with the race detector (integration tests included)
+## test: vet, then every test with the race detector, then the integration tests (a module
+## of their own, so that library users do not inherit their test-only dependencies)
 test: vet
 	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+	cd integration && $(GO) test -race -count=1 -timeout 10m ./...
 
 vet:
 	$(GO) vet $(PKGS)
+	cd integration && $(GO) vet ./...
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
 

@@ -117,15 +117,7 @@ func lwsTestServer(t *testing.T) string {
 // end, returning what it printed.
 func runExample(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		out, err := exec.Command("go", "build", "-o", binDir+"/", "../examples/...").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("%w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building examples: %v", buildErr)
-	}
+	buildExamples(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, filepath.Join(binDir, name), args...).CombinedOutput()

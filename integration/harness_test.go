@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -139,10 +140,11 @@ func launchCmd(t *testing.T, name string, stderr io.Writer, args ...string) (lin
 func buildExamples(t *testing.T) {
 	t.Helper()
 	buildOnce.Do(func() {
-		out, err := exec.Command("go", "build", "-o", binDir+"/", "../examples/...").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			t.Logf("%s", out)
+		// The examples belong to the golws module, one folder up.
+		cmd := exec.Command("go", "build", "-o", binDir+"/", "./examples/...")
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("%w\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
