@@ -476,3 +476,50 @@ func TestNewLogsWarnings(t *testing.T) {
 		t.Fatalf("log:\n%s", b)
 	}
 }
+
+// TestAccessLogClosedWithServer: the access log a configuration opens is
+// closed when its Server closes, not left open for the process's life.
+func TestAccessLogClosedWithServer(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("needs /proc/self/fd")
+	}
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "access.log")
+	open := func() int { // descriptors of this process open on logPath
+		n := 0
+		ents, _ := os.ReadDir("/proc/self/fd")
+		for _, e := range ents {
+			if p, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); err == nil && p == logPath {
+				n++
+			}
+		}
+		return n
+	}
+	confd := filepath.Join(dir, "conf.d")
+	os.Mkdir(confd, 0o755)
+	os.WriteFile(filepath.Join(confd, "site"), []byte(`{ "vhosts": [{ "name": "a", "port": "7681",
+  "interface": "127.0.0.1", "access-log": "../access.log" }] }`), 0o644)
+	cfg, err := lwsws.Load("", confd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.ListenOn("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := lwsws.New(cfg, &lwsws.Options{LogOutput: nullFile(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if n := open(); n != 1 {
+		t.Fatalf("%d descriptors on the access log while serving, want 1", n)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := open(); n != 0 {
+		t.Fatalf("%d descriptors on the access log after Close, want 0", n)
+	}
+}

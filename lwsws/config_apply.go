@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -109,7 +110,26 @@ func New(cfg *Config, ao *Options) (*lws.Server, error) {
 			return nil, err
 		}
 	}
+	if vs := c.Vhosts(); len(b.files) > 0 && len(vs) > 0 {
+		// The access logs close when the Server does, after its
+		// connections (whose requests they log) have ended.
+		vs[0].Companion(accessLogs{}, func() lws.Companion { return b })
+	}
 	return c, nil
+}
+
+// accessLogs is the key of the builder among a vhost's companions: it
+// closes the access logs when the Server shuts down.
+type accessLogs struct{}
+
+// Stop does nothing: requests still being served may log.
+func (b *builder) Stop() {}
+
+// Wait closes the access logs (once); the Server calls it once the
+// connections have ended.
+func (b *builder) Wait(context.Context) error {
+	b.closing.Do(b.closeFiles)
+	return nil
 }
 
 // Credentials are the user and group the global settings name ("uid",
@@ -125,6 +145,8 @@ type builder struct {
 	ao    *Options
 	log   *slog.Logger
 	files []*os.File // access logs
+	// closing closes files once the Server has shut down.
+	closing sync.Once
 	// per vhost, set by vhostOptions and used by finish
 	interpret map[string][]*mux.Callback // protocol → interpreters to bind
 	rawListen string                     // apply-listen-accept: the address adopted raw
