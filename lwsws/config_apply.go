@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"net"
@@ -117,6 +118,24 @@ func New(cfg *Config, ao *Options) (*lws.Server, error) {
 	}
 	return c, nil
 }
+
+// lwsPlugins are the protocols of lws's own plugins that golws has no
+// plugin for: a configuration naming them runs without them, with a
+// warning, as lwsws runs without a plugin it did not load.
+var lwsPlugins = map[string]bool{
+	"lws-meta": true, "lws-server-status": true, "lws-ssh-base": true, "lws-sshd-demo": true,
+	"lws-acme-client": true, "lws-deaddrop": true, "lws-raw-proxy": true, "lws-fulltext-demo": true,
+	"lws-table-dirlisting": true, "lws-client-loopback-test": true, "lws-echogen": true,
+}
+
+// nothing is a file system with no files, for mounts whose origin is
+// missing.
+var nothing = fops.FSFunc(func(name string, _ fops.Flag) (fops.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+})
+
+// warn logs w, the way the configuration's own warnings are logged.
+func (b *builder) warn(w Warning) { b.log.Warn(w.String()) }
 
 // accessLogs is the key of the builder among a vhost's companions: it
 // closes the access logs when the Server shuts down.
@@ -240,6 +259,13 @@ func (b *builder) vhostOptions(i int) (lws.VhostOptions, error) {
 
 	for _, name := range vc.ProtocolsOrder {
 		p := lws.Plugin(name)
+		if p == nil && lwsPlugins[name] {
+			// lwsws runs on without a plugin it did not load; so does golws
+			// for lws's own plugins it does not have. Other names are typos.
+			b.warn(Warning{File: vc.File, Line: vc.protocolLine[name], Key: key + ".ws-protocols." + name,
+				Why: "lws's plugin of that name is not part of golws; its options are ignored"})
+			continue
+		}
 		if p == nil {
 			return o, fail(vc.protocolLine[name], key+".ws-protocols."+name,
 				fmt.Errorf("no protocol plugin of that name (registered: %s)", strings.Join(lws.Plugins(), ", ")))
@@ -256,6 +282,12 @@ func (b *builder) vhostOptions(i int) (lws.VhostOptions, error) {
 	for j, mc := range vc.Mounts {
 		mkey := fmt.Sprintf("%s.mounts[%d]", key, j)
 		m, err := b.mount(vc, mc)
+		if errors.Is(err, fs.ErrNotExist) {
+			// As in lws, whose mounts look for their files per request.
+			b.log.Warn(fmt.Sprintf("%s:%d: %s: %v; the mount answers 404 until it exists and golws restarts",
+				vc.File, mc.Line, mkey+".origin", err))
+			m, err = mux.FileMount(mc.Mountpoint, nothing, nil), nil
+		}
 		if err != nil {
 			return o, fail(mc.Line, mkey+".origin", err)
 		}

@@ -89,10 +89,6 @@ func TestNewFromConfigErrors(t *testing.T) {
 	}{
 		{"unknown protocol", `"ws-protocols": [{"no-such-protocol": {}}]`,
 			"site.json:2: vhosts[0].ws-protocols.no-such-protocol: no protocol plugin of that name (registered: "},
-		{"missing directory", `"mounts": [{"mountpoint": "/",
- "origin": "file:///does/not/exist"}]`, "site.json:2: vhosts[0].mounts[0].origin:"},
-		{"missing cgi", `"mounts": [{"mountpoint": "/cgi", "origin": "cgi:///does/not/exist.sh"}]`,
-			"vhosts[0].mounts[0].origin:"},
 		{"raw fallback to an unknown protocol", `"listen-accept-role": "raw-skt", "listen-accept-protocol": "nope"`,
 			"vhosts[0]: RawFallback.Protocol: lws: no such protocol"},
 	}
@@ -109,6 +105,69 @@ func TestNewFromConfigErrors(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestMissingOriginsAndLwsPlugins: as lwsws, a configuration whose mount
+// origins are missing (a directory, a CGI script) or that names lws
+// plugins golws does not have starts with a warning for each: those mounts
+// answer 404, the rest serves.
+func TestMissingOriginsAndLwsPlugins(t *testing.T) {
+	dir := t.TempDir()
+	conf := `{ "vhosts": [{ "name": "a", "port": 7681, "interface": "127.0.0.1",
+  "mounts": [{ "mountpoint": "/", "origin": "file:///does/not/exist" },
+             { "mountpoint": "/cgi", "origin": "cgi:///does/not/exist.sh" }],
+  "ws-protocols": [{ "lws-server-status": {} }, { "lws-echo": { "default": "1" } }] }] }`
+	os.WriteFile(filepath.Join(dir, "site.json"), []byte(conf), 0o644)
+	cfg, err := lwsws.Load("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.ListenOn("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	logFile := filepath.Join(t.TempDir(), "log")
+	out, err := os.Create(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	srv, err := lwsws.New(cfg, &lwsws.Options{LogOutput: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lwstest.Run(t, srv)
+	logged, _ := os.ReadFile(logFile)
+	for _, want := range []string{
+		"vhosts[0].mounts[0].origin: open /does/not/exist: no such file or directory; the mount answers 404",
+		"stat /does/not/exist.sh: no such file or directory; the mount answers 404",
+		"vhosts[0].ws-protocols.lws-server-status: has no effect in golws",
+	} {
+		if !strings.Contains(string(logged), want) {
+			t.Errorf("log lacks %q:\n%s", want, logged)
+		}
+	}
+	for _, path := range []string{"/", "/cgi"} {
+		resp, err := http.Get("http://" + srv.Vhost("a").Addr().String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %s, want 404", path, resp.Status)
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws://"+srv.Vhost("a").Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	ws.Write(ctx, websocket.MessageText, []byte("still serving"))
+	if _, b, err := ws.Read(ctx); err != nil || string(b) != "still serving" {
+		t.Fatalf("echo: %q, %v", b, err)
 	}
 }
 
