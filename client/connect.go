@@ -69,19 +69,31 @@ type Options struct {
 	// streams of that one connection; over HTTP/1.1 with keep-alive they go
 	// one after another over the one connection; without keep-alive each
 	// goes its own way. Without Pipeline concurrent requests each open a
-	// connection when none is idle.
+	// connection when none is idle. With HTTP2 as well, a request and the
+	// pipelined WebSockets to the host share one HTTP/2 connection, and
+	// nothing queues (see HTTP2).
 	Pipeline bool
 	// HTTP2 opens the WebSocket (ws or wss) on a stream of an HTTP/2
 	// connection (RFC 8441): over TLS with ALPN h2 for wss, h2c with prior
 	// knowledge for ws. With Pipeline the stream joins the vhost's HTTP/2
 	// connection to the host, so pipelined WebSockets share one socket;
-	// without, it gets a connection of its own. (HTTP requests keep
-	// net/http's connections: Go's HTTP client cannot send the extended
-	// CONNECT, so golws speaks HTTP/2 itself for these.) A wss
-	// server that does not offer WebSockets over HTTP/2 is dialled with the
-	// HTTP/1.1 upgrade instead. The server must announce
-	// SETTINGS_ENABLE_CONNECT_PROTOCOL (a golws server in a program that
-	// imports github.com/golws/lws/h2ws does).
+	// without, it gets a connection of its own. Go's HTTP client cannot
+	// send the extended CONNECT, so golws speaks HTTP/2 itself for these
+	// (conn.H2Conn). A wss server that does not offer WebSockets over
+	// HTTP/2 is dialled with the HTTP/1.1 upgrade instead. The server must
+	// announce SETTINGS_ENABLE_CONNECT_PROTOCOL (a golws server in a
+	// program that imports github.com/golws/lws/h2ws does).
+	//
+	// With Pipeline, an HTTP request (http or https) goes as a stream of
+	// that same connection: https shares it with wss, http (h2c with prior
+	// knowledge) with ws, given the same host, TLSConfig and Dialer; a
+	// request may open it, and WebSockets dialled later join it. The
+	// connection closes when its last stream ends. The response body's
+	// stream window reopens only as the connection reads it, so rx off
+	// holds the server back; the rest (ResponseHandler, Receive, Timeout,
+	// errors) is as over net/http. A server that does not speak HTTP/2 (no
+	// h2 by ALPN, no answer to h2c) gets the request through net/http, as
+	// without HTTP2. Without Pipeline, HTTP2 does not change HTTP requests.
 	HTTP2 bool
 	// Value is the application's own value for the attempt (lws's opaque
 	// user data), available from Client.Value in every callback, so the

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golws/lws/conn"
@@ -76,43 +77,37 @@ func (h *Client) newRequest() (*http.Request, error) {
 
 // request runs the attempt of an http:// or https:// URL: it waits for its
 // turn if pipelined, sends the request and, once the response headers are
-// in, starts the connection whose input is the response body.
+// in, starts the connection whose input is the response body. With HTTP2
+// and Pipeline the request goes as a stream of the vhost's HTTP/2
+// connection to the host that its pipelined WebSockets share (see
+// requestH2), unless the server does not speak HTTP/2.
 func (h *Client) request() (*conn.Conn, error) {
 	o := &h.opts
-	cs := h.cs
-	tk := transportKey{o.TLSConfig, o.Dialer}
-	tr := cs.transport(tk)
-
-	var pipe *pipeline
-	held := false
-	if o.Pipeline {
-		pipe = cs.pipeline(pipeKey{h.url.Scheme, h.url.Host, tk})
-		var err error
-		if held, err = pipe.acquire(h.ctx); err != nil {
-			return nil, classify(o.URL, h.ctx, err, 0)
-		}
-	}
-	t := &httpClient{h: h, pipe: pipe, held: held}
-
+	t := &httpClient{h: h}
 	ctx, cancel := context.WithCancelCause(h.ctx)
 	t.cancel = cancel
-	timer := time.AfterFunc(o.Timeout, func() { cancel(errConnectTimeout) })
-	var remote string
-	trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
-		remote = ci.Conn.RemoteAddr().String()
-	}}
-	resp, err := tr.RoundTrip(h.req.WithContext(httptrace.WithClientTrace(ctx, trace)))
-	if !timer.Stop() && err == nil {
-		resp.Body.Close() // the response came, but too late
-		err = context.Cause(ctx)
+	var (
+		resp   *http.Response
+		remote string
+		err    error
+		sent   bool
+	)
+	if o.HTTP2 && o.Pipeline {
+		timer := time.AfterFunc(o.Timeout, func() { cancel(errConnectTimeout) })
+		resp, remote, err = h.requestH2(ctx)
+		sent = err == nil || !noH2(err) || ctx.Err() != nil
+		if !timer.Stop() && err == nil {
+			resp.Body.Close() // the response came, but too late
+			err = context.Cause(ctx)
+		}
+	}
+	if !sent {
+		resp, remote, err = h.request1(ctx, t)
 	}
 	if err != nil {
 		ce := classify(o.URL, ctx, err, 0)
 		t.Abort()
 		return nil, ce
-	}
-	if pipe != nil && !pipe.learn(resp) {
-		t.releaseTurn()
 	}
 	t.body = resp.Body
 	h.mu.Lock()
@@ -125,6 +120,87 @@ func (h *Client) request() (*conn.Conn, error) {
 		RemoteAddr: remote,
 	}
 	return h.start(t, info, resp)
+}
+
+// request1 sends the request through the vhost's net/http transport, after
+// waiting for its turn if pipelined; t keeps the turn until the body has
+// been read if the host is known to take one request at a time.
+func (h *Client) request1(ctx context.Context, t *httpClient) (*http.Response, string, error) {
+	o := &h.opts
+	tk := transportKey{o.TLSConfig, o.Dialer}
+	tr := h.cs.transport(tk)
+	if o.Pipeline {
+		t.pipe = h.cs.pipeline(pipeKey{h.url.Scheme, h.url.Host, tk})
+		held, err := t.pipe.acquire(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		t.held = held
+	}
+	timer := time.AfterFunc(o.Timeout, func() { t.cancel(errConnectTimeout) })
+	var remote string
+	trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
+		remote = ci.Conn.RemoteAddr().String()
+	}}
+	resp, err := tr.RoundTrip(h.req.WithContext(httptrace.WithClientTrace(ctx, trace)))
+	if !timer.Stop() && err == nil {
+		resp.Body.Close() // the response came, but too late
+		err = context.Cause(ctx)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if t.pipe != nil && !t.pipe.learn(resp) {
+		t.releaseTurn()
+	}
+	return resp, remote, nil
+}
+
+// requestH2 sends the request as a stream of the vhost's shared HTTP/2
+// connection to the host (the WebSockets' too: see sharedH2). The request
+// body is lent, not given: if the connection fails before the request
+// goes (no HTTP/2: the caller falls back to request1), the body is left
+// unread and open for the next try.
+func (h *Client) requestH2(ctx context.Context) (*http.Response, string, error) {
+	var resp *http.Response
+	var remote string
+	req := h.req.WithContext(ctx)
+	var lent *lentBody
+	if req.Body != nil && req.Body != http.NoBody {
+		lent = &lentBody{rc: h.req.Body}
+	}
+	err := h.onH2(ctx, func(hc *conn.H2Conn) error {
+		if lent != nil {
+			req.Body = lent
+		}
+		remote = hc.RemoteAddr().String()
+		var err error
+		resp, err = hc.RoundTrip(req)
+		return err
+	})
+	if err != nil && !noH2(err) && h.req.Body != nil {
+		h.req.Body.Close() // as a RoundTripper would
+	}
+	return resp, remote, err
+}
+
+// lentBody lends a request body to an HTTP/2 attempt: Close closes it only
+// once it has been read from.
+type lentBody struct {
+	rc   io.ReadCloser
+	read atomic.Bool
+}
+
+func (b *lentBody) Read(p []byte) (int, error) {
+	b.read.Store(true)
+	return b.rc.Read(p)
+}
+
+func (b *lentBody) Close() error {
+	if b.read.Load() {
+		return b.rc.Close()
+	}
+	return nil
 }
 
 // httpClient is the Transport of an HTTP client connection: ReadChunk reads

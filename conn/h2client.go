@@ -20,10 +20,11 @@ import (
 // WebSockets (RFC 8441), any number of them as streams of the one socket.
 // Go's HTTP client cannot send an extended CONNECT (net/http refuses the
 // ":protocol" header before its HTTP/2 code sees it), so this is a small
-// HTTP/2 client of its own, made for WebSocket streams only: flow control
-// both ways (a stream's receive window reopens as its reader reads, and a
-// write waits for the send windows), PING, SETTINGS, RST_STREAM and
-// GOAWAY. Its methods are safe from any goroutine.
+// HTTP/2 client of its own, made for WebSocket streams and the plain HTTP
+// requests that share their connection (RoundTrip): flow control both ways
+// (a stream's receive window reopens as its reader reads, and a write waits
+// for the send windows), PING, SETTINGS, RST_STREAM and GOAWAY. Its methods
+// are safe from any goroutine.
 type H2Conn struct {
 	nc   net.Conn
 	fr   *http2.Framer
@@ -43,7 +44,8 @@ type H2Conn struct {
 	settings  bool // the peer's first SETTINGS arrived
 	xconnect  bool // it offers extended CONNECT
 	err       error
-	closeIdle bool // close once no stream is left
+	goaway    error // the server's GOAWAY: no new streams, the others go on
+	closeIdle bool  // close once no stream is left
 }
 
 // h2RecvWindow is the receive window of each stream (and, times the
@@ -57,7 +59,8 @@ const h2ConnWindow = 16 << 20
 // NewH2Conn starts the client side of HTTP/2 on nc: a *tls.Conn that
 // negotiated "h2", or a plain connection for h2c with prior knowledge. It
 // fails with ErrNoExtendedConnect on a TLS connection that negotiated
-// something else.
+// something else. If the server closes before taking the client's preface,
+// the connection returned has ended already (see Err and Ready).
 func NewH2Conn(nc net.Conn) (*H2Conn, error) {
 	if tc, ok := nc.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol != "h2" {
 		return nil, fmt.Errorf("%w: TLS negotiated %q, not h2", ErrNoExtendedConnect, tc.ConnectionState().NegotiatedProtocol)
@@ -76,16 +79,18 @@ func NewH2Conn(nc net.Conn) (*H2Conn, error) {
 	c.henc = hpack.NewEncoder(&c.hbuf)
 	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	c.fr.MaxHeaderListSize = 1 << 20
-	if _, err := io.WriteString(nc, http2.ClientPreface); err != nil {
-		return nil, err
+	_, err := io.WriteString(nc, http2.ClientPreface)
+	if err == nil {
+		err = c.fr.WriteSettings(http2.Setting{ID: http2.SettingEnablePush, Val: 0},
+			http2.Setting{ID: http2.SettingInitialWindowSize, Val: h2RecvWindow})
 	}
-	err := c.fr.WriteSettings(http2.Setting{ID: http2.SettingEnablePush, Val: 0},
-		http2.Setting{ID: http2.SettingInitialWindowSize, Val: h2RecvWindow})
 	if err == nil {
 		err = c.fr.WriteWindowUpdate(0, h2ConnWindow-65535)
 	}
 	if err != nil {
-		return nil, err
+		// A server that closed before reading the preface: the connection
+		// is dead, and Ready says whether the server spoke HTTP/2 first.
+		c.fail(err)
 	}
 	go c.readLoop()
 	return c, nil
@@ -97,6 +102,9 @@ func (c *H2Conn) CloseWhenIdle() {
 	c.mu.Lock()
 	c.closeIdle = true
 	idle := len(c.streams) == 0
+	if idle && c.err == nil {
+		c.err = net.ErrClosed // no stream may start now
+	}
 	c.mu.Unlock()
 	if idle {
 		c.Close()
@@ -113,11 +121,15 @@ func (c *H2Conn) Streams() int {
 // Done is closed once the connection has ended.
 func (c *H2Conn) Done() <-chan struct{} { return c.done }
 
-// Err is why the connection ended, nil while it works.
+// Err is why the connection ended or takes no new streams (the server's
+// GOAWAY), nil while it works.
 func (c *H2Conn) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.err
+	if c.err != nil {
+		return c.err
+	}
+	return c.goaway
 }
 
 // Close ends the connection and every stream on it, and waits for its read
@@ -201,7 +213,7 @@ func (c *H2Conn) handle(f http2.Frame) error {
 	case *http2.MetaHeadersFrame:
 		c.mu.Lock()
 		st := c.streams[f.StreamID]
-		if st != nil && st.resp == nil {
+		if st != nil && st.resp == nil && !informational(f) {
 			st.resp = responseOf(f, st)
 		}
 		if st != nil && f.StreamEnded() {
@@ -243,11 +255,12 @@ func (c *H2Conn) handle(f http2.Frame) error {
 				delete(c.streams, id)
 			}
 		}
-		if c.err == nil {
-			c.err = fmt.Errorf("conn: HTTP/2 server going away: %v", f.ErrCode) // no new streams
+		if c.goaway == nil {
+			c.goaway = fmt.Errorf("conn: HTTP/2 server going away: %v", f.ErrCode) // no new streams
 		}
 		c.cond.Broadcast()
 		c.mu.Unlock()
+		c.maybeIdle()
 	}
 	return nil
 }
@@ -280,6 +293,9 @@ func (c *H2Conn) write(f func() error) error {
 func (c *H2Conn) maybeIdle() {
 	c.mu.Lock()
 	idle := c.closeIdle && len(c.streams) == 0
+	if idle && c.err == nil {
+		c.err = net.ErrClosed // no stream may start now
+	}
 	c.mu.Unlock()
 	if idle {
 		c.fail(net.ErrClosed)
@@ -314,14 +330,8 @@ func (c *H2Conn) connect(ctx context.Context, protocol, scheme, authority, path 
 	}
 	c.mu.Unlock()
 
-	c.wmu.Lock()
-	c.mu.Lock()
-	st := &h2ClientStream{c: c, id: c.nextID, send: c.initSend}
-	c.nextID += 2
-	c.streams[st.id] = st
-	c.mu.Unlock()
-	c.hbuf.Reset()
-	enc := func(k, v string) { _ = c.henc.WriteField(hpack.HeaderField{Name: k, Value: v}) }
+	var fields []hpack.HeaderField
+	enc := func(k, v string) { fields = append(fields, hpack.HeaderField{Name: k, Value: v}) }
 	enc(":method", http.MethodConnect)
 	enc(":protocol", protocol)
 	enc(":scheme", scheme)
@@ -336,10 +346,8 @@ func (c *H2Conn) connect(ctx context.Context, protocol, scheme, authority, path 
 			enc(lk, v)
 		}
 	}
-	err := c.writeHeaders(st.id, c.hbuf.Bytes())
-	c.wmu.Unlock()
+	st, err := c.open(fields, false)
 	if err != nil {
-		c.fail(err)
 		return nil, err
 	}
 
@@ -361,9 +369,9 @@ func (c *H2Conn) connect(ctx context.Context, protocol, scheme, authority, path 
 	return nil, context.Cause(ctx)
 }
 
-// writeHeaders writes a header block as HEADERS and CONTINUATION frames;
-// the caller holds wmu.
-func (c *H2Conn) writeHeaders(id uint32, block []byte) error {
+// writeHeaders writes a header block as HEADERS and CONTINUATION frames,
+// the HEADERS with END_STREAM if end; the caller holds wmu.
+func (c *H2Conn) writeHeaders(id uint32, block []byte, end bool) error {
 	c.mu.Lock()
 	max := c.maxFrame
 	c.mu.Unlock()
@@ -374,7 +382,7 @@ func (c *H2Conn) writeHeaders(id uint32, block []byte) error {
 		block = block[n:]
 		var err error
 		if first {
-			err = c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: frag, EndHeaders: len(block) == 0})
+			err = c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: frag, EndHeaders: len(block) == 0, EndStream: end})
 			first = false
 		} else {
 			err = c.fr.WriteContinuation(id, len(block) == 0, frag)
@@ -414,7 +422,7 @@ func (s *h2ClientStream) Read(p []byte) (int, error) {
 		switch {
 		case s.closed:
 			err = net.ErrClosed
-		case s.rerr != nil:
+		case s.rerr != nil && !s.eof: // a reset after the whole response changes nothing
 			err = s.rerr
 		case !s.eof:
 			err = c.err
@@ -481,8 +489,9 @@ func (s *h2ClientStream) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-// Close ends the client's side of the stream (END_STREAM) and forgets it;
-// whatever the server still sends is dropped.
+// Close ends the client's side of the stream (END_STREAM, unless sent) and
+// forgets it; whatever the server still sends is dropped, and what it sent
+// unread goes back to the connection's window.
 func (s *h2ClientStream) Close() error {
 	c := s.c
 	c.mu.Lock()
@@ -491,19 +500,28 @@ func (s *h2ClientStream) Close() error {
 		return nil
 	}
 	s.closed = true
-	gone := s.rerr != nil || c.err != nil
+	live := s.rerr == nil && c.err == nil
 	_, open := c.streams[s.id]
 	delete(c.streams, s.id)
-	peerDone := s.eof
+	end := open && live && !s.ended
+	rst := open && live && !s.eof
+	give := s.release()
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	if open && !gone {
+	if end || rst || give > 0 {
 		err := c.write(func() error {
-			if err := c.fr.WriteData(s.id, true, nil); err != nil {
-				return err
+			if end {
+				if err := c.fr.WriteData(s.id, true, nil); err != nil {
+					return err
+				}
 			}
-			if !peerDone {
-				return c.fr.WriteRSTStream(s.id, http2.ErrCodeCancel)
+			if rst {
+				if err := c.fr.WriteRSTStream(s.id, http2.ErrCodeCancel); err != nil {
+					return err
+				}
+			}
+			if give > 0 {
+				return c.fr.WriteWindowUpdate(0, uint32(give))
 			}
 			return nil
 		})
@@ -513,6 +531,18 @@ func (s *h2ClientStream) Close() error {
 	}
 	c.maybeIdle()
 	return nil
+}
+
+// release drops what the stream holds unread and returns how much of the
+// connection's window that gives back (none on a dead connection); the
+// caller holds c.mu.
+func (s *h2ClientStream) release() int {
+	give := s.in.Len() + s.unacked
+	s.in, s.unacked = bytes.Buffer{}, 0
+	if s.c.err != nil {
+		return 0
+	}
+	return give
 }
 
 // reset abandons a stream whose response did not come in time.
