@@ -2,6 +2,7 @@ package lws_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -377,4 +380,32 @@ func TestH2PipelineRxFlow(t *testing.T) {
 		t.Fatalf("received %d bytes, want %d", got, total)
 	}
 	<-finished
+}
+
+// TestH2PipelineErrors: a request on the HTTP/2 path fails as it would
+// through net/http: ConnectTimeout from a silent server, ConnectRefused
+// from a closed port.
+func TestH2PipelineErrors(t *testing.T) {
+	silent, closed := silentListener(t), closedPort(t)
+	cs := newClientSide(t)
+	for _, tc := range []struct {
+		url  string
+		want client.ConnectFailure
+		is   error
+	}{
+		{"http://" + silent + "/", client.ConnectTimeout, context.DeadlineExceeded},
+		{"https://" + silent + "/", client.ConnectTimeout, context.DeadlineExceeded},
+		{"http://" + closed + "/", client.ConnectRefused, syscall.ECONNREFUSED},
+	} {
+		h, err := client.Connect(cs.vh, client.Options{URL: tc.url, HTTP2: true, Pipeline: true, Timeout: 200 * time.Millisecond,
+			Method: "POST", Body: strings.NewReader("never sent")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = wait(t, h)
+		var ce *client.ConnectError
+		if !errors.As(err, &ce) || ce.Failure != tc.want || !errors.Is(err, tc.is) {
+			t.Fatalf("%s: %v, want %v", tc.url, err, tc.want)
+		}
+	}
 }

@@ -100,6 +100,9 @@ func (h *Client) request() (*conn.Conn, error) {
 			resp.Body.Close() // the response came, but too late
 			err = context.Cause(ctx)
 		}
+		if err != nil && sent && h.req.Body != nil {
+			h.req.Body.Close() // as a RoundTripper would
+		}
 	}
 	if !sent {
 		resp, remote, err = h.request1(ctx, t)
@@ -160,7 +163,7 @@ func (h *Client) request1(ctx context.Context, t *httpClient) (*http.Response, s
 // connection to the host (the WebSockets' too: see sharedH2). The request
 // body is lent, not given: if the connection fails before the request
 // goes (no HTTP/2: the caller falls back to request1), the body is left
-// unread and open for the next try.
+// unread and open for the next try; the caller closes it on a failure.
 func (h *Client) requestH2(ctx context.Context) (*http.Response, string, error) {
 	var resp *http.Response
 	var remote string
@@ -178,9 +181,6 @@ func (h *Client) requestH2(ctx context.Context) (*http.Response, string, error) 
 		resp, err = hc.RoundTrip(req)
 		return err
 	})
-	if err != nil && !noH2(err) && h.req.Body != nil {
-		h.req.Body.Close() // as a RoundTripper would
-	}
 	return resp, remote, err
 }
 
