@@ -225,6 +225,17 @@ func (h *Client) run() {
 	default:
 		c, err = h.request()
 	}
+	h.attempted(c, err)
+	if err != nil {
+		h.cancel(errConnectCanceled)
+		h.report(err)
+	}
+	close(h.done)
+}
+
+// attempted records the outcome of an attempt: the connection, or why
+// there is none. A connection made as Close was called is closed.
+func (h *Client) attempted(c *conn.Conn, err error) {
 	h.mu.Lock()
 	h.conn, h.err = c, err
 	closed := h.closed
@@ -232,11 +243,6 @@ func (h *Client) run() {
 	if c != nil && closed {
 		c.Close(conn.StatusNormal, "") // Close came as the connection was made
 	}
-	if err != nil {
-		h.cancel(errConnectCanceled)
-		h.report(err)
-	}
-	close(h.done)
 }
 
 // report tells ConnectionError (or the log) of a failed attempt.
@@ -246,6 +252,22 @@ func (h *Client) report(err error) {
 	} else {
 		h.vp.Vhost.Logger().Warn("client connection failed", "id", h.id, "url", h.opts.URL, "err", err)
 	}
+}
+
+// established records the response and the peer of a connection just
+// made and starts it (see start).
+func (h *Client) established(t conn.Transport, resp *http.Response, remote, subprotocol string) (*conn.Conn, error) {
+	h.mu.Lock()
+	h.resp, h.remote = resp, remote
+	h.mu.Unlock()
+	info := &conn.Info{
+		Header:      resp.Header,
+		URL:         h.url,
+		Host:        h.url.Host,
+		RemoteAddr:  remote,
+		Subprotocol: subprotocol,
+	}
+	return h.start(t, info, resp)
 }
 
 // start puts the established connection into the engine: the shared way in

@@ -8,10 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/coder/websocket"
-
 	"github.com/golws/lws/conn"
-	"github.com/golws/lws/mux"
 )
 
 // h2Key names a shared HTTP/2 connection for pipelined WebSockets and HTTP
@@ -139,21 +136,6 @@ func (h *Client) onH2(ctx context.Context, f func(hc *conn.H2Conn) error) error 
 // WebSockets over HTTP/2 gets the HTTP/1.1 upgrade instead.
 func (h *Client) dialWebSocketH2() (*conn.Conn, error) {
 	o := &h.opts
-	header := o.Header
-	if header == nil {
-		header = http.Header{}
-	}
-	if o.Origin != "" {
-		header.Set("Origin", o.Origin)
-	}
-	subprotocols := o.Subprotocols
-	if subprotocols == nil {
-		subprotocols = []string{h.vp.Protocol.Name}
-	}
-	comp := o.Compression
-	if comp == (mux.Compression{}) {
-		comp = h.vp.Protocol.Compression
-	}
 	ctx, cancel := context.WithTimeoutCause(h.ctx, o.Timeout, errConnectTimeout)
 	defer cancel()
 	var (
@@ -164,12 +146,7 @@ func (h *Client) dialWebSocketH2() (*conn.Conn, error) {
 	err := h.onH2(ctx, func(hc *conn.H2Conn) error {
 		var err error
 		remote = hc.RemoteAddr().String()
-		t, resp, err = conn.DialWebSocketH2(ctx, o.URL, hc, &websocket.DialOptions{
-			HTTPHeader:           header,
-			Subprotocols:         subprotocols,
-			CompressionMode:      comp.WebSocketMode(),
-			CompressionThreshold: comp.Threshold,
-		})
+		t, resp, err = conn.DialWebSocketH2(ctx, o.URL, hc, h.wsDialOptions())
 		return err
 	})
 	if err != nil {
@@ -182,17 +159,7 @@ func (h *Client) dialWebSocketH2() (*conn.Conn, error) {
 		}
 		return nil, classify(o.URL, ctx, err, status)
 	}
-	h.mu.Lock()
-	h.resp, h.remote = resp, remote
-	h.mu.Unlock()
-	info := &conn.Info{
-		Header:      resp.Header,
-		URL:         h.url,
-		Host:        h.url.Host,
-		RemoteAddr:  remote,
-		Subprotocol: resp.Header.Get("Sec-WebSocket-Protocol"),
-	}
-	return h.start(&wsClient{t, h}, info, resp)
+	return h.established(&wsClient{t, h}, resp, remote, resp.Header.Get("Sec-WebSocket-Protocol"))
 }
 
 // noH2WebSockets reports whether err says that the server does not offer

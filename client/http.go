@@ -113,16 +113,7 @@ func (h *Client) request() (*conn.Conn, error) {
 		return nil, ce
 	}
 	t.body = resp.Body
-	h.mu.Lock()
-	h.resp, h.remote = resp, remote
-	h.mu.Unlock()
-	info := &conn.Info{
-		Header:     resp.Header,
-		URL:        h.url,
-		Host:       h.url.Host,
-		RemoteAddr: remote,
-	}
-	return h.start(t, info, resp)
+	return h.established(t, resp, remote, "")
 }
 
 // request1 sends the request through the vhost's net/http transport, after

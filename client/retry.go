@@ -3,8 +3,6 @@ package client
 import (
 	"math/rand/v2"
 	"time"
-
-	"github.com/golws/lws/conn"
 )
 
 // DefaultRetryDelays is Retry.Delays when left empty: lws's usual backoff,
@@ -66,13 +64,7 @@ func (h *Client) runRetrying() {
 	first := true
 	for {
 		c, err := h.dialWebSocket()
-		h.mu.Lock()
-		h.conn, h.err = c, err
-		closed := h.closed
-		h.mu.Unlock()
-		if c != nil && closed {
-			c.Close(conn.StatusNormal, "") // Close came as the connection was made
-		}
+		h.attempted(c, err)
 		if c != nil {
 			fails = 0
 			if first {

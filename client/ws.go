@@ -51,6 +51,26 @@ func (h *Client) dialWebSocket1() (*conn.Conn, error) {
 	}
 	defer tr.CloseIdleConnections() // a refused handshake may leave one
 
+	ctx, cancel := context.WithTimeoutCause(h.ctx, o.Timeout, errConnectTimeout)
+	defer cancel()
+	do := h.wsDialOptions()
+	do.HTTPClient = &http.Client{Transport: tr}
+	t, resp, err := conn.DialWebSocket(ctx, o.URL, do)
+	if err != nil {
+		status := 0
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			status = resp.StatusCode
+		}
+		return nil, classify(o.URL, ctx, err, status)
+	}
+	return h.established(&wsClient{t, h}, resp, remote, resp.Header.Get("Sec-WebSocket-Protocol"))
+}
+
+// wsDialOptions are the handshake's options: headers with the Origin, the
+// subprotocols offered (the protocol's name unless given) and compression
+// (the protocol's unless given).
+func (h *Client) wsDialOptions() *websocket.DialOptions {
+	o := &h.opts
 	header := o.Header
 	if header == nil {
 		header = http.Header{}
@@ -66,32 +86,10 @@ func (h *Client) dialWebSocket1() (*conn.Conn, error) {
 	if comp == (mux.Compression{}) {
 		comp = h.vp.Protocol.Compression
 	}
-
-	ctx, cancel := context.WithTimeoutCause(h.ctx, o.Timeout, errConnectTimeout)
-	defer cancel()
-	t, resp, err := conn.DialWebSocket(ctx, o.URL, &websocket.DialOptions{
-		HTTPClient:           &http.Client{Transport: tr},
+	return &websocket.DialOptions{
 		HTTPHeader:           header,
 		Subprotocols:         subprotocols,
 		CompressionMode:      comp.WebSocketMode(),
 		CompressionThreshold: comp.Threshold,
-	})
-	if err != nil {
-		status := 0
-		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
-			status = resp.StatusCode
-		}
-		return nil, classify(o.URL, ctx, err, status)
 	}
-	h.mu.Lock()
-	h.resp, h.remote = resp, remote
-	h.mu.Unlock()
-	info := &conn.Info{
-		Header:      resp.Header,
-		URL:         h.url,
-		Host:        h.url.Host,
-		RemoteAddr:  remote,
-		Subprotocol: resp.Header.Get("Sec-WebSocket-Protocol"),
-	}
-	return h.start(&wsClient{t, h}, info, resp)
 }
