@@ -508,15 +508,23 @@ func (s *h2ClientStream) Close() error {
 	give := s.release()
 	c.cond.Broadcast()
 	c.mu.Unlock()
+	c.finishStream(s.id, end, rst, give)
+	return nil
+}
+
+// finishStream sends what ends our use of stream id: END_STREAM on our
+// side (end), a reset (rst, CANCEL), and the connection window its unread
+// data held (give); then the connection may close if idle.
+func (c *H2Conn) finishStream(id uint32, end, rst bool, give int) {
 	if end || rst || give > 0 {
 		err := c.write(func() error {
 			if end {
-				if err := c.fr.WriteData(s.id, true, nil); err != nil {
+				if err := c.fr.WriteData(id, true, nil); err != nil {
 					return err
 				}
 			}
 			if rst {
-				if err := c.fr.WriteRSTStream(s.id, http2.ErrCodeCancel); err != nil {
+				if err := c.fr.WriteRSTStream(id, http2.ErrCodeCancel); err != nil {
 					return err
 				}
 			}
@@ -530,7 +538,6 @@ func (s *h2ClientStream) Close() error {
 		}
 	}
 	c.maybeIdle()
-	return nil
 }
 
 // release drops what the stream holds unread and returns how much of the

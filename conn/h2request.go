@@ -291,23 +291,7 @@ func (s *h2ClientStream) cancel(err error) {
 	s.eof = false // what was buffered is gone: the reader gets err
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	if rst || give > 0 {
-		werr := c.write(func() error {
-			if rst {
-				if err := c.fr.WriteRSTStream(s.id, http2.ErrCodeCancel); err != nil {
-					return err
-				}
-			}
-			if give > 0 {
-				return c.fr.WriteWindowUpdate(0, uint32(give))
-			}
-			return nil
-		})
-		if werr != nil {
-			c.fail(werr)
-		}
-	}
-	c.maybeIdle()
+	c.finishStream(s.id, false, rst, give)
 }
 
 // h2Body is the Body of a response from RoundTrip.
