@@ -79,7 +79,8 @@ func TestRawFallbackSilenceOptIn(t *testing.T) {
   "global": { "log-level": "err" },
   "vhosts": [{
     "name": "localhost", "port": %d, "interface": "127.0.0.1",
-    "listen-accept-role": "raw-skt", "listen-accept-protocol": "lws-echo", %s
+    "listen-accept-role": "raw-skt", "listen-accept-protocol": "lws-echo",
+    "fallback-listen-accept": "1", %s
     "ws-protocols": [{ "lws-echo": {} }]
   }]
 }`, port, extra)

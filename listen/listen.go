@@ -13,7 +13,9 @@ import (
 var ErrBindToDevice = errors.New("listen: cannot bind to network device")
 
 // TCP opens the listening TCP socket of addr with o's socket options. A
-// failure is an *Error (or wraps ErrBindToDevice).
+// failure is an *Error (or wraps ErrBindToDevice). An empty host (or "::")
+// listens on every address, IPv4 and IPv6; "0.0.0.0" listens on every IPv4
+// address only (Go's "tcp" would make it dual-stack too).
 func TCP(addr string, o *Options) (net.Listener, error) {
 	if o == nil {
 		o = &Options{}
@@ -37,7 +39,11 @@ func TCP(addr string, o *Options) (net.Listener, error) {
 			addr = a
 		}
 	}
-	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	network := "tcp"
+	if host, _, err := net.SplitHostPort(addr); err == nil && host == "0.0.0.0" {
+		network = "tcp4"
+	}
+	ln, err := lc.Listen(context.Background(), network, addr)
 	if err != nil {
 		if errors.Is(err, ErrBindToDevice) {
 			return nil, err

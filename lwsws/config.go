@@ -99,9 +99,9 @@ type Vhost struct {
 	H2C                  bool   // "h2c": HTTP/2 with prior knowledge without TLS
 	ErrorDocument404     string // "error-document-404"
 	KeepAliveSecs        int    // "keepalive_timeout": HTTP keep-alive idle timeout in seconds (0: 5 s); vhosts sharing a port keep the largest
-	RawRole              string // "listen-accept-role": "raw-skt" enables the raw fallback
-	RawProtocol          string // "listen-accept-protocol": the raw fallback's protocol
-	RawSilenceMs         int    // "listen-accept-silence-ms": opt-in silence rule, a connection silent that long goes raw (0: none, the first bytes decide)
+	RawRole              string // "listen-accept-role": "raw-skt", the role of fallback-listen-accept and apply-listen-accept
+	RawProtocol          string // "listen-accept-protocol": their protocol
+	RawSilenceMs         int    // "listen-accept-silence-ms": opt-in silence rule of fallback-listen-accept, a connection silent that long goes raw (0: none, the first bytes decide)
 	TLSCA                string // "host-ssl-ca": CAs of client certificates
 	ClientCertRequired   bool   // "client-cert-required"
 	IgnoreMissingCert    bool   // "ignore-missing-cert": start even if the certificate files are missing
@@ -113,7 +113,7 @@ type Vhost struct {
 	UnixSocket           bool   // "unix-socket": "interface" is a unix socket path
 	UnixSocketPerms      string // "unix-socket-perms": "user:group" of the socket
 	NoIPv6               bool   // "noipv6": IPv4 only
-	IPv6Only             string // "ipv6only": "off" listens IPv4 only
+	IPv6Only             string // "ipv6only": "off" listens dual-stack, the default; "on" is warned about
 	STS                  bool   // "sts": Strict-Transport-Security
 	AccessLog            string // "access-log": the access log file
 	Headers              []Header
@@ -122,7 +122,7 @@ type Vhost struct {
 	ClientSSLKey         string // "client-ssl-key"
 	ClientSSLCA          string // "client-ssl-ca"
 	ClientSSLCiphers     string // "client-ssl-ciphers"
-	StrictHostCheck      bool   // "strict-host-check": WebSocket upgrades must name the vhost in Host
+	StrictHostCheck      bool   // "strict-host-check": WebSocket upgrades must name the vhost and its port in Host
 	RejectNoProtocol     bool   // "disable-no-protocol-ws-upgrades"
 	ApplyListenAccept    bool   // "apply-listen-accept" (or "onlyraw"): every connection goes raw
 	FallbackListenAccept bool   // "fallback-listen-accept": connections that are not HTTP go raw
@@ -656,8 +656,12 @@ func (p *configParser) vhost(n *node, path string, v *Vhost) {
 	if (v.ApplyListenAccept || v.FallbackListenAccept) && v.RawRole == "" {
 		p.fail(n.line, join(path, "listen-accept-role"), "apply-listen-accept and fallback-listen-accept need the raw-skt listen-accept-role and a listen-accept-protocol")
 	}
-	if v.RawSilenceMs != 0 && v.RawRole == "" {
-		p.fail(n.line, join(path, "listen-accept-silence-ms"), "needs the raw-skt listen-accept-role")
+	if v.RawSilenceMs != 0 && !v.FallbackListenAccept {
+		p.fail(n.line, join(path, "listen-accept-silence-ms"), "needs fallback-listen-accept with the raw-skt listen-accept-role")
+	}
+	if v.RawRole != "" && !v.ApplyListenAccept && !v.FallbackListenAccept {
+		p.warnings = append(p.warnings, Warning{File: p.file, Line: n.line, Key: join(path, "listen-accept-role"),
+			Why: "as in lws, the role and its protocol are used only with fallback-listen-accept (non-HTTP connections) or apply-listen-accept (all)"})
 	}
 	if v.IPv6Only != "" {
 		if on, err := truthy(v.IPv6Only); err != nil {

@@ -194,7 +194,7 @@ func (b *builder) finish(i int, v *lws.Vhost) error {
 		}
 	}
 	if b.rawListen != "" {
-		ln, err := net.Listen("tcp", b.rawListen)
+		ln, err := listen.TCP(b.rawListen, nil) // "0.0.0.0" (noipv6): IPv4 only
 		if err == nil {
 			err = v.AdoptListener(ln, b.rawProto)
 			if err != nil {
@@ -250,7 +250,9 @@ func (b *builder) vhostOptions(i int) (lws.VhostOptions, error) {
 	if err := b.tls(i, &o); err != nil {
 		return o, err
 	}
-	if vc.RawRole != "" && !vc.ApplyListenAccept {
+	if vc.FallbackListenAccept && !vc.ApplyListenAccept {
+		// As in lws, the listen-accept role and protocol are used only
+		// when fallback-listen-accept (or apply-listen-accept) asks.
 		o.RawFallback = &lws.RawFallback{Protocol: vc.RawProtocol, Timeout: time.Duration(vc.RawSilenceMs) * time.Millisecond}
 	}
 	if vc.StrictHostCheck || vc.RejectNoProtocol {
@@ -325,11 +327,8 @@ func (b *builder) listen(i int, o *lws.VhostOptions) error {
 	} else if iface != "" {
 		o.Listener = &listen.Options{Interface: iface, BindToDevice: true}
 	}
-	ipv4Only := vc.NoIPv6
-	if off, err := truthy(vc.IPv6Only); err == nil && !off && vc.IPv6Only != "" {
-		ipv4Only = true
-	}
-	if host == "" && o.Listener == nil && ipv4Only {
+	// "ipv6only": "off" is lws's IPV6_V6ONLY 0: dual-stack, the default.
+	if host == "" && o.Listener == nil && vc.NoIPv6 {
 		host = "0.0.0.0"
 	}
 	o.Listen = net.JoinHostPort(host, strconv.Itoa(vc.Port))
@@ -380,9 +379,13 @@ func (b *builder) tls(i int, o *lws.VhostOptions) error {
 		t.Curves = []string{vc.ECDHCurve}
 	}
 	if vc.IgnoreMissingCert {
-		if _, err := os.Stat(t.CertFile); err != nil {
+		_, err := os.Stat(t.CertFile)
+		if err == nil {
+			_, err = os.Stat(t.KeyFile) // lws ignores a missing key too
+		}
+		if err != nil {
 			b.log.Warn("certificate missing: TLS handshakes fail until it exists and the server restarts (ignore-missing-cert)", "vhost", vc.Name, "err", err)
-			missing := fmt.Errorf("vhost %q has no certificate yet (%s)", vc.Name, t.CertFile)
+			missing := fmt.Errorf("vhost %q has no certificate yet (%s, %s)", vc.Name, t.CertFile, t.KeyFile)
 			t.CertFile, t.KeyFile = "", ""
 			t.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return nil, missing }
 		}
@@ -420,16 +423,38 @@ func upgradeChecks(vc Vhost) func(*http.Request, *mux.Protocol, *mux.AcceptSetti
 			return errors.New("this vhost wants a WebSocket subprotocol (disable-no-protocol-ws-upgrades)")
 		}
 		if vc.StrictHostCheck {
-			host := r.Host
-			if h, _, err := net.SplitHostPort(host); err == nil {
-				host = h
-			}
-			if !strings.EqualFold(host, vc.Name) {
-				return fmt.Errorf("Host %q is not this vhost's name (strict-host-check)", r.Host)
-			}
+			return strictHost(r, vc.Name)
 		}
 		return nil
 	}
+}
+
+// strictHost checks an upgrade's Host as lws's strict-host-check does: it
+// must be the vhost's name and the port the connection came in on, which
+// is 80 (443 over TLS) when Host gives none. Over a unix socket there is
+// no port to compare.
+func strictHost(r *http.Request, name string) error {
+	host, port := r.Host, ""
+	if h, p, err := net.SplitHostPort(r.Host); err == nil {
+		host, port = h, p
+	}
+	if !strings.EqualFold(host, name) {
+		return fmt.Errorf("Host %q is not this vhost's name (strict-host-check)", r.Host)
+	}
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	if port == "" {
+		port = "80"
+		if r.TLS != nil {
+			port = "443"
+		}
+	}
+	if port != strconv.Itoa(la.Port) {
+		return fmt.Errorf("Host %q is not this vhost's port %d (strict-host-check)", r.Host, la.Port)
+	}
+	return nil
 }
 
 // openAccessLog opens (appending, creating with mode 0600) an access log,
@@ -535,9 +560,10 @@ func (b *builder) mount(vc Vhost, mc Mount) (mux.Mount, error) {
 		if err != nil {
 			return mux.Mount{}, err
 		}
-		var po *mux.ProxyOptions
+		// The proxy's errors go to the configuration's log, at its level.
+		po := &mux.ProxyOptions{Logger: b.log.With("vhost", vc.Name)}
 		if t != nil {
-			po = &mux.ProxyOptions{Transport: t}
+			po.Transport = t
 		}
 		h, err := mux.NewProxy(path, target, po)
 		return mux.Mount{Path: path, Handler: h}, err

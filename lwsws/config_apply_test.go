@@ -89,7 +89,7 @@ func TestNewFromConfigErrors(t *testing.T) {
 	}{
 		{"unknown protocol", `"ws-protocols": [{"no-such-protocol": {}}]`,
 			"site.json:2: vhosts[0].ws-protocols.no-such-protocol: no protocol plugin of that name (registered: "},
-		{"raw fallback to an unknown protocol", `"listen-accept-role": "raw-skt", "listen-accept-protocol": "nope"`,
+		{"raw fallback to an unknown protocol", `"listen-accept-role": "raw-skt", "listen-accept-protocol": "nope", "fallback-listen-accept": "1"`,
 			"vhosts[0]: RawFallback.Protocol: lws: no such protocol"},
 	}
 	for _, tt := range tests {
@@ -177,7 +177,7 @@ func TestMissingOriginsAndLwsPlugins(t *testing.T) {
 func TestNewFromConfigFailureClosesListeners(t *testing.T) {
 	tests := []struct{ name, second string }{
 		{"unknown plugin", `"ws-protocols": [{"no-such-protocol": {}}]`},
-		{"vhost refused", `"listen-accept-role": "raw-skt", "listen-accept-protocol": "nope"`},
+		{"vhost refused", `"listen-accept-role": "raw-skt", "listen-accept-protocol": "nope", "fallback-listen-accept": "1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
