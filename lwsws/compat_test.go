@@ -162,21 +162,32 @@ func TestEveryDocumentedKeyIsKnown(t *testing.T) {
 // paths of the file are relative to dir/conf.d.
 func serveConf(t *testing.T, dir, conf string) *lws.Server {
 	t.Helper()
-	confd := filepath.Join(dir, "conf.d")
-	os.Mkdir(confd, 0o755)
-	if err := os.WriteFile(filepath.Join(confd, "site"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := lwsws.Load("", confd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := lwsws.New(cfg, &lwsws.Options{LogOutput: nullFile(t)})
+	c, err := newConf(t, dir, conf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lwstest.Run(t, c)
 	return c
+}
+
+// newLogged builds the Server of cfg with its log kept: logged returns what
+// it has written so far.
+func newLogged(t *testing.T, cfg *lwsws.Config) (srv *lws.Server, logged func() string) {
+	t.Helper()
+	logFile := filepath.Join(t.TempDir(), "log")
+	out, err := os.Create(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Close() })
+	srv, err = lwsws.New(cfg, &lwsws.Options{LogOutput: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, func() string {
+		b, _ := os.ReadFile(logFile)
+		return string(b)
+	}
 }
 
 func nullFile(t *testing.T) *os.File {

@@ -126,25 +126,15 @@ func TestMissingOriginsAndLwsPlugins(t *testing.T) {
 	if err := cfg.ListenOn("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	logFile := filepath.Join(t.TempDir(), "log")
-	out, err := os.Create(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	srv, err := lwsws.New(cfg, &lwsws.Options{LogOutput: out})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, logged := newLogged(t, cfg)
 	lwstest.Run(t, srv)
-	logged, _ := os.ReadFile(logFile)
 	for _, want := range []string{
 		"vhosts[0].mounts[0].origin: open /does/not/exist: no such file or directory; the mount answers 404",
 		"stat /does/not/exist.sh: no such file or directory; the mount answers 404",
 		"vhosts[0].ws-protocols.lws-server-status: has no effect in golws",
 	} {
-		if !strings.Contains(string(logged), want) {
-			t.Errorf("log lacks %q:\n%s", want, logged)
+		if !strings.Contains(logged(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logged())
 		}
 	}
 	for _, path := range []string{"/", "/cgi"} {

@@ -51,29 +51,19 @@ func TestLwsShippedExampleRuns(t *testing.T) {
 	if err := cfg.ListenOn("127.0.0.1:0"); err != nil { // instead of eth0:7681
 		t.Fatal(err)
 	}
-	logFile := filepath.Join(t.TempDir(), "log")
-	out, err := os.Create(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	srv, err := lwsws.New(cfg, &lwsws.Options{LogOutput: out})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, logged := newLogged(t, cfg)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	logged, _ := os.ReadFile(logFile)
 	for _, want := range []string{
 		"ws-protocols.lws-meta: has no effect in golws: lws's plugin of that name is not part of golws",
 		"ws-protocols.lws-server-status: has no effect in golws",
 		"mounts[1].origin:", // server-status
 		"mounts[2].origin:", // lws-cgi-test.sh
 	} {
-		if !strings.Contains(string(logged), want) {
-			t.Errorf("log lacks %q:\n%s", want, logged)
+		if !strings.Contains(logged(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logged())
 		}
 	}
 
