@@ -60,7 +60,7 @@ func TestWebSocketClientEcho(t *testing.T) {
 	}
 	c := cs.expect(t, "established").c
 	if client.Of(c) != h || h.Value() != "mine" {
-		t.Fatalf("ClientOf gives %p, want %p", client.Of(c), h)
+		t.Fatalf("client.Of gives %p, want %p", client.Of(c), h)
 	}
 	if got, _ := wait(t, h); got != c {
 		t.Fatalf("Wait gave %v, want the established conn", got)

@@ -60,7 +60,7 @@ func duplexProtocol(n *duplexCount, stop *atomic.Bool) *lws.Protocol {
 
 // TestTwoPeersFullDuplex checks that two golws peers that both write as
 // fast as they may do not deadlock: a server protocol and a client made
-// with Vhost.Connect each stream 64 KiB messages to the other (a new one
+// with client.Connect each stream 64 KiB messages to the other (a new one
 // from every Writeable) while counting what they receive. Each side's
 // sends block once the other's buffers are full; its reception must go on
 // regardless, so both directions pass 32 MiB within 8 s. Then both stop
