@@ -2,10 +2,12 @@ package conn
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,16 +60,69 @@ type H2Upgrade struct {
 // IsWebSocketConnect): it returns the writer to answer it with and a copy of
 // r that reads like an HTTP/1.1 upgrade request (GET, Connection: Upgrade,
 // Upgrade: websocket and a Sec-WebSocket-Key); the original's headers stay
-// in it, ":protocol" too.
+// in it, ":protocol" too. The copy is shallow, as r.WithContext makes, but
+// for its own Header map; InfoFromRequest given the copy with its headers
+// as made here keeps the original's headers instead of copying them again,
+// since net/http keeps them for as long as the stream lives anyway.
 func NewH2Upgrade(w http.ResponseWriter, r *http.Request) (*H2Upgrade, *http.Request) {
-	hr := r.Clone(r.Context())
+	m := &h2Request{orig: r}
+	hr := r.WithContext(context.WithValue(r.Context(), h2RequestKey{}, m))
 	hr.Method = http.MethodGet
+	hr.Header = make(http.Header, len(r.Header)+3)
+	for k, vv := range r.Header {
+		hr.Header[k] = vv[:len(vv):len(vv)] // shared; an Add copies
+	}
 	hr.Header.Set("Connection", "Upgrade")
 	hr.Header.Set("Upgrade", "websocket")
 	if hr.Header.Get("Sec-WebSocket-Key") == "" {
 		hr.Header.Set("Sec-WebSocket-Key", placeholderKey)
 	}
+	m.req = hr
 	return &H2Upgrade{ResponseWriter: w, r: r, rc: http.NewResponseController(w)}, hr
+}
+
+// h2RequestKey is the context key under which the request NewH2Upgrade
+// makes finds its h2Request.
+type h2RequestKey struct{}
+
+// h2Request ties the upgrade request NewH2Upgrade made to the request it
+// was made from.
+type h2Request struct {
+	orig *http.Request // net/http's extended CONNECT
+	req  *http.Request // the upgrade request made from it
+}
+
+// h2UpgradeHeaders is the header names NewH2Upgrade adds.
+var h2UpgradeHeaders = [...]string{"Connection", "Upgrade", "Sec-Websocket-Key"}
+
+// originalHeader returns the headers of the extended CONNECT that r was
+// made from by NewH2Upgrade, if r is that upgrade request and its headers
+// are still those of the original plus the ones NewH2Upgrade added; else
+// nil.
+func originalHeader(r *http.Request) http.Header {
+	m, ok := r.Context().Value(h2RequestKey{}).(*h2Request)
+	if !ok || m.req != r {
+		return nil
+	}
+	orig := m.orig.Header
+	seen := 0
+	for k, vv := range r.Header {
+		ov, ok := orig[k]
+		if !ok {
+			if !slices.Contains(h2UpgradeHeaders[:], k) {
+				return nil
+			}
+			continue
+		}
+		if len(vv) != len(ov) || len(vv) > 0 && &vv[0] != &ov[0] {
+			return nil // changed since
+		}
+		seen++
+	}
+	if seen != len(orig) {
+		return nil
+	}
+	return orig
 }
 
 // Unwrap gives http.ResponseController the HTTP/2 response writer.
@@ -171,6 +226,23 @@ type h2Stream struct {
 var errDeadline = errors.New("conn: deadlines are not supported on an HTTP/2 stream")
 
 func (s *h2Stream) Read(p []byte) (int, error) { return s.rd.Read(p) }
+
+// inputWaiter is implemented by readers that can wait for input without a
+// buffer to read it into.
+type inputWaiter interface {
+	// waitInput returns once a read would not block: input has arrived, or
+	// the error the read would return.
+	waitInput() error
+}
+
+// waitInput waits for the stream's next DATA: both of its bodies (net/http's
+// server request body and h2ClientStream) block an empty read until input,
+// the end or an error is there, and take nothing. A body that returned at
+// once would only make the next read wait with a buffer, as before.
+func (s *h2Stream) waitInput() error {
+	_, err := s.rd.Read(nil)
+	return err
+}
 
 func (s *h2Stream) Write(p []byte) (int, error) {
 	s.mu.Lock()

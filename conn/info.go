@@ -22,10 +22,19 @@ type Info struct {
 	Subprotocol string
 }
 
-// InfoFromRequest copies what a connection keeps from r.
+// InfoFromRequest copies what a connection keeps from r. For the upgrade
+// request of a WebSocket over HTTP/2 (NewH2Upgrade) whose headers are as
+// NewH2Upgrade made them, Header is not a copy but the extended CONNECT's
+// own headers, which net/http keeps while the stream lives: without the
+// HTTP/1.1 upgrade headers NewH2Upgrade adds (Connection, Upgrade and a
+// placeholder Sec-WebSocket-Key), with ":protocol".
 func InfoFromRequest(r *http.Request, subprotocol string) *Info {
+	h := originalHeader(r)
+	if h == nil {
+		h = r.Header.Clone()
+	}
 	return &Info{
-		Header:      r.Header.Clone(),
+		Header:      h,
 		URL:         r.URL,
 		Host:        r.Host,
 		RemoteAddr:  r.RemoteAddr,

@@ -316,8 +316,15 @@ func (t *WebSocket) fill(mayIdle bool) error {
 	}
 }
 
-// fillBuffered reads into the read buffer through rd.
+// fillBuffered reads into the read buffer through rd. With no buffer held,
+// a reader that can wait for input without one (an HTTP/2 stream) does so
+// first, so that a connection waiting in it holds none.
 func (t *WebSocket) fillBuffered() error {
+	if w, ok := t.rd.(inputWaiter); ok && t.in == nil {
+		if err := w.waitInput(); err != nil {
+			return err
+		}
+	}
 	t.ensureBuffer()
 	for {
 		n, err := t.rd.Read((*t.in)[t.iw:])

@@ -15,6 +15,12 @@ import (
 // coder/websocket's Accept. Other :protocol values are refused with 501.
 // Everything else goes to h unchanged.
 //
+// h runs on a goroutine of its own, which ends with the handshake: the
+// handler's goroutine, which waits as long as the WebSocket lives, then
+// keeps the small stack it started with rather than the one the handshake
+// grew. A panic in h is raised again, with its value, on the handler's
+// goroutine, where net/http handles it as before.
+//
 // golws's listeners, lws.Server.Handler and lws.Vhost apply it; a program
 // mounting a mux.Vhost or Hosts directly wraps them with it. Either way Go's
 // HTTP/2 server offers extended CONNECT only in a program that imports
@@ -30,7 +36,27 @@ func H2WebSockets(h http.Handler) http.Handler {
 			return
 		}
 		u, hr := conn.NewH2Upgrade(w, r)
-		h.ServeHTTP(u, hr)
+		if p := handshake(h, u, hr); p != nil {
+			panic(p)
+		}
 		u.Wait()
 	})
+}
+
+// handshake serves r with h on a goroutine of its own and waits for it,
+// returning what h panicked with, if it did.
+func handshake(h http.Handler, w http.ResponseWriter, r *http.Request) (panicked any) {
+	done := make(chan any, 1)
+	go func() {
+		ok := false
+		defer func() {
+			if !ok {
+				done <- recover()
+			}
+		}()
+		h.ServeHTTP(w, r)
+		ok = true
+		done <- nil
+	}()
+	return <-done
 }
