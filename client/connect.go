@@ -79,10 +79,19 @@ type Options struct {
 	// connection to the host, so pipelined WebSockets share one socket;
 	// without, it gets a connection of its own. Go's HTTP client cannot
 	// send the extended CONNECT, so golws speaks HTTP/2 itself for these
-	// (conn.H2Conn). A wss server that does not offer WebSockets over
-	// HTTP/2 is dialled with the HTTP/1.1 upgrade instead. The server must
-	// announce SETTINGS_ENABLE_CONNECT_PROTOCOL (a golws server in a
-	// program that imports github.com/golws/lws/h2ws does).
+	// (conn.H2Conn). A server that does not offer WebSockets over HTTP/2
+	// (wss: no h2 by ALPN, or no extended CONNECT; ws: no answer to h2c
+	// with prior knowledge, or no extended CONNECT) is dialled with the
+	// HTTP/1.1 upgrade instead. The server must announce
+	// SETTINGS_ENABLE_CONNECT_PROTOCOL (a golws server in a program that
+	// imports github.com/golws/lws/h2ws does).
+	//
+	// The vhost remembers for a minute, or until HTTP/2 works there again,
+	// a host found not to speak HTTP/2 or not to offer WebSockets over it
+	// (per host, TLSConfig and Dialer; ws with http, wss with https):
+	// meanwhile its WebSockets, and its pipelined requests if it has no
+	// HTTP/2 at all, go straight to HTTP/1.1 instead of paying a dial each
+	// to learn it again.
 	//
 	// With Pipeline, an HTTP request (http or https) goes as a stream of
 	// that same connection: https shares it with wss, http (h2c with prior

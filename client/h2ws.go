@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/golws/lws/conn"
 )
@@ -27,6 +28,74 @@ type h2Key struct {
 var h2Shared struct {
 	mu    sync.Mutex
 	conns map[h2Key]*conn.H2Conn
+}
+
+// h2Lacking remembers, per h2Key, the hosts found not to speak HTTP/2 (no
+// h2 by ALPN, no answer to h2c with prior knowledge) or not to offer
+// WebSockets over it (no extended CONNECT), so that for h2LackFor, or until
+// HTTP/2 works there again, attempts go straight to HTTP/1.1 rather than
+// paying a dial each to learn it again.
+var h2Lacking struct {
+	mu    sync.Mutex
+	hosts map[h2Key]h2Lack
+}
+
+// h2LackFor is how long h2Lacking remembers a host.
+var h2LackFor = time.Minute
+
+// h2Lack is what a host lacks, and until when that is believed.
+type h2Lack struct {
+	until time.Time
+	noH2  bool // no HTTP/2 at all; else HTTP/2 without extended CONNECT
+}
+
+// h2Key is the key of h's HTTP/2 connections (shared or not) and of what
+// h2Lacking knows of its host.
+func (h *Client) h2Key() h2Key {
+	scheme := "ws"
+	if h.secure() {
+		scheme = "wss"
+	}
+	return h2Key{h.cs, scheme, h.url.Host, transportKey{h.opts.TLSConfig, h.opts.Dialer}}
+}
+
+// lacksH2 reports whether h's host is known, for now, not to speak HTTP/2,
+// or (ws) not to offer WebSockets over it.
+func (h *Client) lacksH2(ws bool) bool {
+	k := h.h2Key()
+	h2Lacking.mu.Lock()
+	defer h2Lacking.mu.Unlock()
+	l, ok := h2Lacking.hosts[k]
+	if ok && !time.Now().Before(l.until) {
+		delete(h2Lacking.hosts, k)
+		return false
+	}
+	return ok && (l.noH2 || ws)
+}
+
+// noteH2 records what an HTTP/2 attempt to h's host learnt: lacking (noH2:
+// no HTTP/2 at all, else no WebSockets over it), or working (HTTP/2 spoke;
+// ws: a WebSocket opened over it), which forgets what it contradicts.
+func (h *Client) noteH2(lacking, noH2, ws bool) {
+	k := h.h2Key()
+	now := time.Now()
+	h2Lacking.mu.Lock()
+	defer h2Lacking.mu.Unlock()
+	if !lacking {
+		if l, ok := h2Lacking.hosts[k]; ok && (ws || l.noH2) {
+			delete(h2Lacking.hosts, k)
+		}
+		return
+	}
+	if h2Lacking.hosts == nil {
+		h2Lacking.hosts = map[h2Key]h2Lack{}
+	}
+	for k, l := range h2Lacking.hosts {
+		if !now.Before(l.until) {
+			delete(h2Lacking.hosts, k)
+		}
+	}
+	h2Lacking.hosts[k] = h2Lack{until: now.Add(h2LackFor), noH2: noH2}
 }
 
 // secure reports whether h's URL goes over TLS (wss or https).
@@ -72,12 +141,7 @@ func (h *Client) dialH2(ctx context.Context) (*conn.H2Conn, error) {
 // if there is none (one dial at a time, so that concurrent WebSockets and
 // requests share it); fresh reports a new one.
 func (h *Client) sharedH2(ctx context.Context) (hc *conn.H2Conn, fresh bool, err error) {
-	o := &h.opts
-	scheme := "ws"
-	if h.secure() {
-		scheme = "wss"
-	}
-	k := h2Key{h.cs, scheme, h.url.Host, transportKey{o.TLSConfig, o.Dialer}}
+	k := h.h2Key()
 	h2Shared.mu.Lock()
 	defer h2Shared.mu.Unlock()
 	if hc := h2Shared.conns[k]; hc != nil && hc.Err() == nil {
@@ -106,7 +170,8 @@ func (h *Client) sharedH2(ctx context.Context) (hc *conn.H2Conn, fresh bool, err
 // shared one to the host, else one of its own; either is asked to close
 // when its last stream ends. A shared connection may close as its last
 // stream ends just when f starts a stream on it; f, which then fails with
-// net.ErrClosed having sent nothing, runs again on a new connection.
+// net.ErrClosed having sent nothing, runs again on a new connection. A new
+// connection's outcome is noted (noteH2): the server speaks HTTP/2 or not.
 func (h *Client) onH2(ctx context.Context, f func(hc *conn.H2Conn) error) error {
 	for {
 		var hc *conn.H2Conn
@@ -118,7 +183,13 @@ func (h *Client) onH2(ctx context.Context, f func(hc *conn.H2Conn) error) error 
 			hc, err = h.dialH2(ctx)
 		}
 		if err != nil {
+			if noH2(err) && ctx.Err() == nil {
+				h.noteH2(true, true, false)
+			}
 			return err
+		}
+		if fresh {
+			h.noteH2(false, true, false)
 		}
 		err = f(hc)
 		hc.CloseWhenIdle() // the connection lasts as long as its streams
@@ -132,9 +203,15 @@ func (h *Client) onH2(ctx context.Context, f func(hc *conn.H2Conn) error) error 
 // dialWebSocketH2 runs the attempt of a WebSocket over HTTP/2 (RFC 8441).
 // With Pipeline the stream goes on the vhost's HTTP/2 connection to the
 // host, shared by its pipelined WebSockets; without, on a connection of its
-// own. Either closes when its last stream ends. A wss server that offers no
-// WebSockets over HTTP/2 gets the HTTP/1.1 upgrade instead.
+// own. Either closes when its last stream ends. A server that offers no
+// WebSockets over HTTP/2 (wss: no h2 by ALPN or no extended CONNECT; ws: no
+// answer to h2c with prior knowledge or no extended CONNECT) gets the
+// HTTP/1.1 upgrade instead, and so does, without trying HTTP/2, a host
+// recently found to be such a server (h2Lacking).
 func (h *Client) dialWebSocketH2() (*conn.Conn, error) {
+	if h.lacksH2(true) {
+		return h.dialWebSocket1()
+	}
 	o := &h.opts
 	ctx, cancel := context.WithTimeoutCause(h.ctx, o.Timeout, errConnectTimeout)
 	defer cancel()
@@ -147,10 +224,16 @@ func (h *Client) dialWebSocketH2() (*conn.Conn, error) {
 		var err error
 		remote = hc.RemoteAddr().String()
 		t, resp, err = conn.DialWebSocketH2(ctx, o.URL, hc, h.wsDialOptions())
+		switch {
+		case err == nil:
+			h.noteH2(false, false, true)
+		case errors.Is(err, conn.ErrNoExtendedConnect) && ctx.Err() == nil:
+			h.noteH2(true, false, true)
+		}
 		return err
 	})
 	if err != nil {
-		if h.url.Scheme == "wss" && noH2WebSockets(err) && ctx.Err() == nil {
+		if noH2(err) && ctx.Err() == nil {
 			return h.dialWebSocket1()
 		}
 		status := 0

@@ -80,7 +80,8 @@ func (h *Client) newRequest() (*http.Request, error) {
 // in, starts the connection whose input is the response body. With HTTP2
 // and Pipeline the request goes as a stream of the vhost's HTTP/2
 // connection to the host that its pipelined WebSockets share (see
-// requestH2), unless the server does not speak HTTP/2.
+// requestH2), unless the server does not speak HTTP/2 or was recently
+// found not to (h2Lacking).
 func (h *Client) request() (*conn.Conn, error) {
 	o := &h.opts
 	t := &httpClient{h: h}
@@ -92,7 +93,7 @@ func (h *Client) request() (*conn.Conn, error) {
 		err    error
 		sent   bool
 	)
-	if o.HTTP2 && o.Pipeline {
+	if o.HTTP2 && o.Pipeline && !h.lacksH2(false) {
 		timer := time.AfterFunc(o.Timeout, func() { cancel(errConnectTimeout) })
 		resp, remote, err = h.requestH2(ctx)
 		sent = err == nil || !noH2(err) || ctx.Err() != nil
