@@ -41,9 +41,16 @@ func (s *h2Server) h2conn(t *testing.T) *conn.H2Conn {
 	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.hc != nil {
-		return s.hc
+	if s.hc == nil {
+		s.hc = s.dial(t)
 	}
+	return s.hc
+}
+
+// dial opens a client HTTP/2 connection to s of its own, closed when the
+// test ends.
+func (s *h2Server) dial(t *testing.T) *conn.H2Conn {
+	t.Helper()
 	nc, err := net.Dial("tcp", s.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -59,11 +66,18 @@ func (s *h2Server) h2conn(t *testing.T) *conn.H2Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.hc = hc
+	t.Cleanup(func() { hc.Close() })
 	return hc
 }
 
 func startH2Server(t *testing.T, useTLS bool, newSession func(*conn.Conn) conn.Session, opts conn.Options, accept *websocket.AcceptOptions) *h2Server {
+	t.Helper()
+	return startH2(t, useTLS, newSession, opts, accept, nil)
+}
+
+// startH2 starts an h2Server; plain, if set, answers the requests that are
+// not WebSockets over HTTP/2.
+func startH2(t *testing.T, useTLS bool, newSession func(*conn.Conn) conn.Session, opts conn.Options, accept *websocket.AcceptOptions, plain http.Handler) *h2Server {
 	t.Helper()
 	s := &h2Server{set: new(conn.Set), tls: useTLS}
 	opts.Set = s.set
@@ -71,6 +85,10 @@ func startH2Server(t *testing.T, useTLS bool, newSession func(*conn.Conn) conn.S
 		accept = &websocket.AcceptOptions{InsecureSkipVerify: true}
 	}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if plain != nil && !conn.IsWebSocketConnect(r) {
+			plain.ServeHTTP(w, r)
+			return
+		}
 		var u *conn.H2Upgrade
 		if conn.IsWebSocketConnect(r) {
 			u, r = conn.NewH2Upgrade(w, r)
@@ -105,11 +123,6 @@ func startH2Server(t *testing.T, useTLS bool, newSession func(*conn.Conn) conn.S
 		if err := s.set.Wait(ctx); err != nil {
 			t.Errorf("server connections left: %v", err)
 		}
-		s.mu.Lock()
-		if s.hc != nil {
-			s.hc.Close()
-		}
-		s.mu.Unlock()
 		s.Server.Close()
 	})
 	return s

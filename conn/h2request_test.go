@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,92 +16,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/testwait"
 )
 
-// h2MixedServer answers plain HTTP requests with its handler and
-// WebSockets over HTTP/2 with an echo, over TLS or h2c, counting the TCP
-// connections it accepts.
-type h2MixedServer struct {
-	*httptest.Server
-	set   *conn.Set
-	conns atomic.Int32
-	tls   bool
-}
-
-func startH2Mixed(t *testing.T, useTLS bool, h http.Handler) *h2MixedServer {
+// startH2Mixed starts an h2Server that answers plain HTTP requests with h
+// and WebSockets over HTTP/2 with an echo.
+func startH2Mixed(t *testing.T, useTLS bool, h http.Handler) *h2Server {
 	t.Helper()
-	s := &h2MixedServer{set: new(conn.Set), tls: useTLS}
-	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !conn.IsWebSocketConnect(r) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		u, r := conn.NewH2Upgrade(w, r)
-		defer u.Wait()
-		ws, err := conn.AcceptWebSocket(u, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
-		if err != nil {
-			return
-		}
-		conn.Start(ws, conn.InfoFromRequest(r, ""), newEcho, &conn.Options{Set: s.set})
-	}))
-	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			s.conns.Add(1)
-		}
-	}
-	if useTLS {
-		s.EnableHTTP2 = true
-		s.StartTLS()
-	} else {
-		s.Config.Protocols = new(http.Protocols)
-		s.Config.Protocols.SetHTTP1(true)
-		s.Config.Protocols.SetUnencryptedHTTP2(true)
-		s.Start()
-	}
-	t.Cleanup(func() {
-		s.set.CloseAll(conn.StatusGoingAway, "test over")
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.set.Wait(ctx); err != nil {
-			t.Errorf("server connections left: %v", err)
-		}
-		s.Server.Close()
-	})
-	return s
-}
-
-// dial opens a client HTTP/2 connection to s, closed when the test ends.
-func (s *h2MixedServer) dial(t *testing.T) *conn.H2Conn {
-	t.Helper()
-	nc, err := net.Dial("tcp", s.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.tls {
-		roots := s.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-		tc := tls.Client(nc, &tls.Config{RootCAs: roots, ServerName: "example.com", NextProtos: []string{"h2"}})
-		if err := tc.Handshake(); err != nil {
-			t.Fatal(err)
-		}
-		nc = tc
-	}
-	hc, err := conn.NewH2Conn(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hc.Close() })
-	return hc
-}
-
-func (s *h2MixedServer) wsURL() string {
-	if s.tls {
-		return "wss" + strings.TrimPrefix(s.URL, "https")
-	}
-	return "ws" + strings.TrimPrefix(s.URL, "http")
+	return startH2(t, useTLS, newEcho, conn.Options{}, nil, h)
 }
 
 // request makes a request for s's URL with path, bounded by the test.
