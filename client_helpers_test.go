@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/internal/testwait"
 )
 
 // event is what a recording client session saw.
@@ -196,4 +198,58 @@ func closedPort(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// bigResponse writes a body of total bytes as fast as the client takes it,
+// counting what it has written.
+type bigResponse struct {
+	total    int64
+	written  atomic.Int64
+	finished chan struct{}
+}
+
+func newBigResponse(total int64) *bigResponse {
+	return &bigResponse{total: total, finished: make(chan struct{})}
+}
+
+func (b *bigResponse) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer close(b.finished)
+	w.Header().Set("Content-Length", strconv.FormatInt(b.total, 10))
+	buf := make([]byte, 32<<10)
+	for b.written.Load() < b.total {
+		n, err := w.Write(buf[:min(int64(len(buf)), b.total-b.written.Load())])
+		b.written.Add(int64(n))
+		if err != nil {
+			return
+		}
+	}
+}
+
+// heldBack checks rx flow control on a big response: with rx off on c
+// (got bytes received so far), the server's writes stall below limit
+// bytes; once rx is on again, every byte arrives.
+func (cs *clientSide) heldBack(t *testing.T, c *conn.Conn, got int, b *bigResponse, limit int64) {
+	t.Helper()
+	stall := testwait.Stall(t, "server's written bytes", b.written.Load, 300*time.Millisecond, 8*time.Second)
+	select {
+	case <-b.finished:
+		t.Fatalf("the server wrote all %d bytes while rx was off", b.total)
+	default:
+	}
+	t.Logf("rx off: the server is blocked after writing %d of %d bytes", stall, b.total)
+	if stall >= limit {
+		t.Fatalf("%d bytes buffered while rx was off", stall)
+	}
+	c.SetRx(true)
+	for {
+		d := cs.expect(t, "data")
+		got += len(d.data)
+		if d.final {
+			break
+		}
+	}
+	if int64(got) != b.total {
+		t.Fatalf("received %d bytes, want %d", got, b.total)
+	}
+	<-b.finished
 }

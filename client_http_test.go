@@ -142,21 +142,8 @@ func TestHTTPClientRxFlow(t *testing.T) {
 }
 
 func testRxFlow(t *testing.T, h2 bool) {
-	const total = 32 << 20
-	var written atomic.Int64
-	finished := make(chan struct{})
-	srv, _ := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer close(finished)
-		w.Header().Set("Content-Length", strconv.Itoa(total))
-		buf := make([]byte, 64<<10)
-		for written.Load() < total {
-			n, err := w.Write(buf)
-			written.Add(int64(n))
-			if err != nil {
-				return
-			}
-		}
-	}), h2)
+	big := newBigResponse(32 << 20)
+	srv, _ := httpServer(t, big, h2)
 	cs := newClientSide(t)
 	cs.pause.Store(1) // rx off after the first chunk
 	o := client.Options{URL: srv.URL}
@@ -172,43 +159,7 @@ func testRxFlow(t *testing.T, h2 bool) {
 	cs.expect(t, "established")
 	got := len(cs.expect(t, "data").data)
 	c := cs.expect(t, "paused").c
-
-	// Wait until the server's writes have stopped advancing: the kernel
-	// buffers are full and nobody reads.
-	last, still := int64(-1), 0
-	deadline := time.Now().Add(10 * time.Second)
-	for still < 5 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server kept writing: %d of %d bytes", written.Load(), total)
-		}
-		<-time.After(50 * time.Millisecond)
-		if n := written.Load(); n == last {
-			still++
-		} else {
-			last, still = n, 0
-		}
-	}
-	select {
-	case <-finished:
-		t.Fatalf("the server wrote all %d bytes while rx was off", total)
-	default:
-	}
-	t.Logf("rx off: the server is blocked after writing %d of %d bytes", last, total)
-	if last >= total/2 {
-		t.Fatalf("%d bytes buffered while rx was off", last)
-	}
-	c.SetRx(true)
-	for {
-		d := cs.expect(t, "data")
-		got += len(d.data)
-		if d.final {
-			break
-		}
-	}
-	if got != total {
-		t.Fatalf("received %d bytes, want %d", got, total)
-	}
-	<-finished
+	cs.heldBack(t, c, got, big, big.total/2)
 }
 
 // collect waits for n HTTP client connections to end and returns their

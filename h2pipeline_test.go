@@ -22,7 +22,6 @@ import (
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
-	"github.com/golws/lws/internal/testwait"
 	"github.com/golws/lws/listen"
 )
 
@@ -332,21 +331,8 @@ func TestH2PipelineFallBack(t *testing.T) {
 // the shared HTTP/2 connection is not read, its stream's window stays shut
 // and the server's writes stall; once rx is on, every byte arrives.
 func TestH2PipelineRxFlow(t *testing.T) {
-	const total = 16 << 20
-	var written atomic.Int64
-	finished := make(chan struct{})
-	proxy := h2PipelineServer(t, false, false, testcert.Cert{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer close(finished)
-		w.Header().Set("Content-Length", strconv.Itoa(total))
-		buf := make([]byte, 32<<10)
-		for written.Load() < total {
-			n, err := w.Write(buf)
-			written.Add(int64(n))
-			if err != nil {
-				return
-			}
-		}
-	}))
+	big := newBigResponse(16 << 20)
+	proxy := h2PipelineServer(t, false, false, testcert.Cert{}, big)
 	cs := newClientSide(t)
 	cs.pause.Store(1) // rx off after the first chunk
 	if _, err := client.Connect(cs.vh, client.Options{URL: "http://" + proxy.addr() + "/", HTTP2: true, Pipeline: true}); err != nil {
@@ -358,28 +344,7 @@ func TestH2PipelineRxFlow(t *testing.T) {
 	cs.expect(t, "established")
 	got := len(cs.expect(t, "data").data)
 	c := cs.expect(t, "paused").c
-	stall := testwait.Stall(t, "server's written bytes", written.Load, 300*time.Millisecond, 8*time.Second)
-	select {
-	case <-finished:
-		t.Fatalf("the server wrote all %d bytes while rx was off", total)
-	default:
-	}
-	t.Logf("rx off: the server is blocked after writing %d of %d bytes", stall, total)
-	if stall >= 2<<20 {
-		t.Fatalf("%d bytes buffered while rx was off", stall)
-	}
-	c.SetRx(true)
-	for {
-		d := cs.expect(t, "data")
-		got += len(d.data)
-		if d.final {
-			break
-		}
-	}
-	if got != total {
-		t.Fatalf("received %d bytes, want %d", got, total)
-	}
-	<-finished
+	cs.heldBack(t, c, got, big, 2<<20)
 }
 
 // TestH2PipelineErrors: a request on the HTTP/2 path fails as it would
