@@ -12,10 +12,10 @@ import (
 
 func TestListenOnErrors(t *testing.T) {
 	tests := []struct{ addr, want string }{
-		{"9442", `lws: listen address "9442" has no host part: use :9442 (all interfaces) or 127.0.0.1:9442`},
-		{":99999", `lws: listen address ":99999": bad port "99999": want a number from 0 to 65535 (0 picks a free port)`},
-		{"a:b:c", `lws: listen address "a:b:c": too many colons in address: want host:port, such as :7681 or 127.0.0.1:7681`},
-		{"localhost", `lws: listen address "localhost": missing port in address: want host:port, such as :7681 or 127.0.0.1:7681`},
+		{"9442", `lwsws: listen address "9442" has no host part: use :9442 (all interfaces) or 127.0.0.1:9442`},
+		{":99999", `lwsws: listen address ":99999": bad port "99999": want a number from 0 to 65535 (0 picks a free port)`},
+		{"a:b:c", `lwsws: listen address "a:b:c": too many colons in address: want host:port, such as :7681 or 127.0.0.1:7681`},
+		{"localhost", `lwsws: listen address "localhost": missing port in address: want host:port, such as :7681 or 127.0.0.1:7681`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
@@ -33,7 +33,7 @@ func TestListenOnErrors(t *testing.T) {
 
 // A port in use: one "lws:", the address, what to do; the configuration's
 // line only when the configuration chose the address.
-func TestNewFromConfigPortInUse(t *testing.T) {
+func TestLwswsPortInUse(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -71,8 +71,8 @@ type Options struct {
 	// MaxConns bounds the connections open on all the Server's listeners
 	// at once. A connection over the limit is accepted and closed at once
 	// (the client sees the connection end before any byte); connections
-	// already open are unharmed. Zero means DefaultMaxConns (the
-	// file-descriptor limit less FDReserve); negative means no limit.
+	// already open are unharmed. Zero means listen.DefaultMaxConns (the
+	// file-descriptor limit less listen.FDReserve); negative means no limit.
 	MaxConns int
 	// MaxConnsPerIP is a hard limit on the connections open from one peer
 	// IP; extra ones are closed at once like those over MaxConns. Zero

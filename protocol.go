@@ -53,11 +53,11 @@ type Protocol struct {
 	RawIdleTimeout time.Duration
 	// Compression configures permessage-deflate.
 	Compression mux.Compression
-	// ConnectError, if set, receives the failure of a client connection
-	// of this protocol (LWS_CALLBACK_CLIENT_CONNECTION_ERROR), such as one
-	// opened with Vhost.DialRaw, with what was asked for and the cause. It
-	// runs on the goroutine that tried to connect. Nil means the failure is
-	// logged.
+	// ConnectError, if set, receives the failure of a raw dial of this
+	// protocol (Vhost.DialRaw; LWS_CALLBACK_CLIENT_CONNECTION_ERROR), with
+	// what was asked for and the cause. It runs on the goroutine that tried
+	// to connect. Nil means the failure is logged. (WebSocket and HTTP
+	// clients report to client.Options.ConnectionError.)
 	ConnectError func(vp *VhostProtocol, err *DialError)
 }
 

@@ -53,7 +53,7 @@ type TLSOptions struct {
 	// default list.
 	CipherSuites []string
 	// CipherList, if set, is an OpenSSL cipher list ("HIGH:!aNULL:!MD5"),
-	// lws's ssl_cipher_list, mapped by CipherList; it replaces
+	// lws's ssl_cipher_list, mapped by tlsconf.CipherList; it replaces
 	// CipherSuites. A list that allows nothing fails NewVhost.
 	CipherList string
 	// ClientCAFile is a PEM file of the CAs whose client certificates
@@ -64,7 +64,7 @@ type TLSOptions struct {
 	// LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT).
 	ClientCertRequired bool
 	// Curves restricts the ECDH curves (lws's ecdh_curve), by OpenSSL or
-	// Go name (see CurveIDs). Empty means Go's default.
+	// Go name (see tlsconf.Curves). Empty means Go's default.
 	Curves []string
 	// OnHandshake, if set, is told of every handshake SNI led to this
 	// vhost (or, without SNI, the listener's default vhost): done, with the

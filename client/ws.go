@@ -19,7 +19,7 @@ type wsClient struct {
 }
 
 // dialWebSocket runs the attempt of a ws:// or wss:// URL: over an HTTP/2
-// stream with Options.HTTP2 (client_h2ws.go), else as an HTTP/1.1
+// stream with Options.HTTP2 (h2ws.go), else as an HTTP/1.1
 // upgrade.
 func (h *Client) dialWebSocket() (*conn.Conn, error) {
 	if h.opts.HTTP2 {

@@ -57,7 +57,7 @@ func ParseLevel(name string) (slog.Level, error) {
 	case "debug":
 		return LevelDebug, nil
 	}
-	return 0, fmt.Errorf("lws: unknown log level %q (want err, warn, notice, info or debug)", name)
+	return 0, fmt.Errorf("logging: unknown log level %q (want err, warn, notice, info or debug)", name)
 }
 
 // NewLogger returns a text logger writing to w (nil means stderr) that

@@ -439,38 +439,7 @@ func (p *configParser) flag(dst *bool) func(string, *node) {
 
 // strMap reads an object of strings, or lwsws's array of one-key objects.
 func (p *configParser) strMap(dst *map[string]string) func(string, *node) {
-	return func(key string, n *node) {
-		m := map[string]string{}
-		add := func(path, name string, v *node) {
-			s, ok := v.scalar()
-			if !ok {
-				p.fail(v.line, join(path, name), "want a string, got %s", v.typeName())
-				return
-			}
-			m[name] = s
-		}
-		switch v := n.val.(type) {
-		case *object:
-			for _, k := range v.keys {
-				add(key, k, v.vals[k])
-			}
-		case []*node:
-			for i, e := range v {
-				o, ok := e.val.(*object)
-				if !ok {
-					p.fail(e.line, fmt.Sprintf("%s[%d]", key, i), "want an object, got %s", e.typeName())
-					return
-				}
-				for _, k := range o.keys {
-					add(fmt.Sprintf("%s[%d]", key, i), k, o.vals[k])
-				}
-			}
-		default:
-			p.fail(n.line, key, "want an object, got %s", n.typeName())
-			return
-		}
-		*dst = m
-	}
+	return p.mapOf(dst, false)
 }
 
 func describe(n *node) string {
@@ -518,9 +487,14 @@ func (p *configParser) pairs(key string, n *node, ddir bool, each func(name, val
 
 // dmap reads name/value pairs into a map, expanding _lws_ddir_ in values.
 func (p *configParser) dmap(dst *map[string]string) func(string, *node) {
+	return p.mapOf(dst, true)
+}
+
+// mapOf reads name/value pairs (see pairs) into a map.
+func (p *configParser) mapOf(dst *map[string]string, ddir bool) func(string, *node) {
 	return func(key string, n *node) {
 		m := map[string]string{}
-		p.pairs(key, n, true, func(k, v string) { m[k] = v })
+		p.pairs(key, n, ddir, func(k, v string) { m[k] = v })
 		*dst = m
 	}
 }
@@ -753,22 +727,22 @@ func (p *configParser) mount(n *node, path string, m *Mount) {
 // *Error: the configuration did not cause it.
 func (c *Config) ListenOn(addr string) error {
 	if len(c.Vhosts) == 0 {
-		return errors.New("lws: the configuration has no vhost")
+		return errors.New("lwsws: the configuration has no vhost")
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		if _, perr := strconv.Atoi(addr); perr == nil {
-			return fmt.Errorf("lws: listen address %q has no host part: use :%s (all interfaces) or 127.0.0.1:%s", addr, addr, addr)
+			return fmt.Errorf("lwsws: listen address %q has no host part: use :%s (all interfaces) or 127.0.0.1:%s", addr, addr, addr)
 		}
 		var ae *net.AddrError
 		if errors.As(err, &ae) {
 			err = errors.New(ae.Err) // without the address again
 		}
-		return fmt.Errorf("lws: listen address %q: %v: want host:port, such as :7681 or 127.0.0.1:7681", addr, err)
+		return fmt.Errorf("lwsws: listen address %q: %v: want host:port, such as :7681 or 127.0.0.1:7681", addr, err)
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 0 || p > 65535 {
-		return fmt.Errorf("lws: listen address %q: bad port %q: want a number from 0 to 65535 (0 picks a free port)", addr, port)
+		return fmt.Errorf("lwsws: listen address %q: bad port %q: want a number from 0 to 65535 (0 picks a free port)", addr, port)
 	}
 	c.Vhosts[0].Interface, c.Vhosts[0].Port = host, p
 	c.Vhosts[0].listenOn = addr

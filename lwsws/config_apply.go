@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -36,7 +37,7 @@ type Options struct {
 	// for instance).
 	FS map[string]fops.FS
 	// LogOutput receives the log. Nil means stderr.
-	LogOutput *os.File
+	LogOutput io.Writer
 	// Observer, if set, instruments the Server (lws.Options.Observer), such
 	// as package metrics's Metrics.
 	Observer lws.Observer
@@ -65,7 +66,7 @@ func New(cfg *Config, ao *Options) (*lws.Server, error) {
 	if g.LogLevel != "" {
 		level, _ = logging.ParseLevel(g.LogLevel) // checked by Parse
 	}
-	var out = os.Stderr
+	var out io.Writer = os.Stderr
 	if ao.LogOutput != nil {
 		out = ao.LogOutput
 	}

@@ -119,7 +119,7 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 		{"error after a comment line", "# a comment\n{\n \"vhosts\": [{ # the site\n  \"name\": \"a\",\n  \"prot\": \"1\"\n }]\n}",
 			"site.json:5: vhosts[0].prot: unknown key"},
 		{"warned key of no value", "{\"global\": {\"count-threads\": null}}", "global.count-threads: want a value"},
-		{"bad log level", "{\"global\": {\"log-level\": \"loud\"}}", "global.log-level: lws: unknown log level"},
+		{"bad log level", "{\"global\": {\"log-level\": \"loud\"}}", "global.log-level: logging: unknown log level"},
 		{"raw role without protocol", "{\"vhosts\": [{\"name\": \"a\", \"port\": 1, \"listen-accept-role\": \"raw-skt\"}]}",
 			"vhosts[0].listen-accept-protocol: the raw-skt role needs a protocol"},
 	}

@@ -18,7 +18,7 @@ func TestAddrErrors(t *testing.T) {
 	addr := busy.Addr().String()
 	tests := []struct{ addr, want string }{
 		{addr, `-addr: lws: vhost "localhost": listening on ` + addr + `: address already in use; stop the program using that port or choose another port`},
-		{"9442", `-addr: lws: listen address "9442" has no host part: use :9442 (all interfaces) or 127.0.0.1:9442`},
+		{"9442", `-addr: lwsws: listen address "9442" has no host part: use :9442 (all interfaces) or 127.0.0.1:9442`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
