@@ -19,15 +19,9 @@ func (l *listener) server(c *Server) *http.Server {
 		o = &listen.Options{}
 	}
 	h := c.limits.Requests(l.hosts)
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: c.opts.ReadHeaderTimeout,
-		IdleTimeout:       l.idle,
-		MaxHeaderBytes:    c.opts.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(c.log.Handler(), logging.LevelInfo),
-		HTTP2:             o.HTTP2,
-		Protocols:         new(http.Protocols),
-	}
+	srv := l.httpServer(c, h)
+	srv.HTTP2 = o.HTTP2
+	srv.Protocols = new(http.Protocols)
 	srv.Handler = l.h2Handler(srv, h)
 	srv.Protocols.SetHTTP1(true)
 	if l.tls != nil {
@@ -41,12 +35,27 @@ func (l *listener) server(c *Server) *http.Server {
 	return srv
 }
 
+// httpServer is an http.Server of l for h, with the Server's header
+// limits and l's keep-alive timeout.
+func (l *listener) httpServer(c *Server, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: c.opts.ReadHeaderTimeout,
+		IdleTimeout:       l.idle,
+		MaxHeaderBytes:    c.opts.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(c.log.Handler(), logging.LevelInfo),
+	}
+}
+
 // join checks that v may share l and sets up v's TLS on it. The vhost that
 // opens a listener decides its socket options and whether it speaks TLS.
 func (l *listener) join(v *Vhost, o VhostOptions) error {
 	opener := l.hosts[0]
 	if opener != v.mux && !listen.Agree(o.Listener, l.opts) {
 		return fmt.Errorf("lws: vhost %q: its Listener options differ from those of vhost %q, which opened %s", v.name, opener.Name, l.addr)
+	}
+	if opener != v.mux && (o.NonTLS != NonTLSRefuse && o.NonTLS != l.nonTLS || o.UnixSocketOwner != "") {
+		return fmt.Errorf("lws: vhost %q: NonTLS and UnixSocketOwner belong to the vhost that opens %s (%q): leave them unset", v.name, l.addr, opener.Name)
 	}
 	if opener == v.mux && o.TLS != nil {
 		l.tls = newListenerTLS(l)
@@ -72,6 +81,9 @@ func (c *Server) wrap(l *listener) net.Listener {
 	})
 	// The raw fallback sniffs before TLS: a ClientHello counts as HTTP.
 	ln = l.serveListener(ln)
+	if l.tls != nil && l.nonTLS != NonTLSRefuse {
+		ln = c.splitNonTLS(l, ln) // plain HTTP beside TLS, within the limits
+	}
 	if l.tls != nil {
 		ln = newTLSListener(ln, l.tls, c.opts.ReadHeaderTimeout, c.log)
 	}

@@ -136,6 +136,9 @@ type listener struct {
 	// fallback, if set, sends connections that are not HTTP to a raw
 	// protocol (fallback.go).
 	fallback *rawFallback
+	// nonTLS says what a TLS listener does with plain connections
+	// (nontls.go); set by the vhost that opened it.
+	nonTLS NonTLS
 }
 
 // New returns a Server with no vhosts.

@@ -1,7 +1,6 @@
 package lws
 
 import (
-	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -44,23 +43,16 @@ type nonTLSListener struct {
 	wg      sync.WaitGroup
 }
 
-// wrapNonTLS returns ln as is, or wrapped for l's NonTLS mode.
-func (c *Server) wrapNonTLS(l *listener, ln net.Listener, mode NonTLS) net.Listener {
-	if mode == NonTLSRefuse {
-		return ln
-	}
+// splitNonTLS serves l's plain connections (per l's NonTLS mode) and
+// returns the listener of its TLS ones. The plain server has the listener's
+// request limit and keep-alive timeout, as the TLS side's has.
+func (c *Server) splitNonTLS(l *listener, ln net.Listener) net.Listener {
 	tlsConns, plainLn := listen.SplitTLS(ln, c.opts.ReadHeaderTimeout)
 	var h http.Handler = http.HandlerFunc(redirectToHTTPS)
-	if mode == NonTLSServe {
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { l.hosts.ServeHTTP(w, r) })
+	if l.nonTLS == NonTLSServe {
+		h = l.hosts
 	}
-	return &nonTLSListener{Listener: tlsConns, plainLn: plainLn, plain: &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: c.opts.ReadHeaderTimeout,
-		IdleTimeout:       l.idle,
-		MaxHeaderBytes:    c.opts.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelDebug),
-	}}
+	return &nonTLSListener{Listener: tlsConns, plainLn: plainLn, plain: l.httpServer(c, c.limits.Requests(h))}
 }
 
 // redirectToHTTPS sends the client to the https:// URL of its request.

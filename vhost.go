@@ -295,9 +295,7 @@ func (c *Server) attach(v *Vhost, o VhostOptions) error {
 	if err != nil {
 		return fmt.Errorf("lws: vhost %q: %w", v.name, err)
 	}
-	if o.TLS != nil {
-		ln = c.wrapNonTLS(l, ln, o.NonTLS)
-	}
+	l.nonTLS = o.NonTLS
 	l.ln = ln
 	c.listeners = append(c.listeners, l)
 	v.ln = l
