@@ -80,7 +80,7 @@ func (l *AccessLog) line(r *http.Request, start time.Time, status int, sent int6
 
 // serve serves r through serve and logs it when done.
 func (l *AccessLog) serve(w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter, *http.Request)) {
-	cw := &countWriter{statusWriter: statusWriter{ResponseWriter: w}}
+	cw := &countWriter{statusWriter: statusWriter{ResponseWriter: w, rc: http.NewResponseController(w)}}
 	start := l.now()
 	defer func() {
 		line := l.line(r, start, cw.result(), cw.n)

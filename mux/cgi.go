@@ -132,15 +132,17 @@ func NewCGI(mountPath, script string, o *CGIOptions) (*CGI, error) {
 // ServeHTTP runs the script for r.
 func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Every write to the client is bounded by the write stall timeout: the
-	// vhost's stall writer, or one of the mount's own when served alone;
-	// the mount's timeout takes the vhost's place.
-	sw, ok := w.(*stallWriter)
-	if !ok {
-		sw = newStallWriter(w, 0)
+	// vhost's stall writer (found under any writer that wraps it, such as
+	// the Observer's), or one of the mount's own when there is none; the
+	// mount's timeout takes the vhost's place. One stall writer per
+	// response: two would both set the connection's write deadline.
+	if sw := findStallWriter(w); sw != nil {
+		sw.d = h.o.WriteStallTimeout
+	} else {
+		sw = newStallWriter(w, h.o.WriteStallTimeout)
 		defer sw.done()
 		w = sw
 	}
-	sw.d = h.o.WriteStallTimeout
 	if r.ContentLength < 0 {
 		// CGI hands the body over with CONTENT_LENGTH; one of unknown
 		// length (chunked, or HTTP/2 without content-length) cannot be.
@@ -196,9 +198,9 @@ func (h *CGI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// relay copies the script's response to w (a stall writer: each write and
-// flush is bounded by the write stall timeout), flushing every piece. It
-// reports whether the response must be aborted because it was sent only in
+// relay copies the script's response to w (over a stall writer: each write
+// and flush is bounded by the write stall timeout), flushing every piece.
+// It reports whether the response must be aborted because it was sent only in
 // part.
 func (h *CGI) relay(ctx context.Context, w http.ResponseWriter, rc *http.ResponseController, stdout io.Reader) (abort bool) {
 	lim := &headerLimit{r: stdout, n: h.o.MaxHeaderBytes}

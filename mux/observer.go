@@ -40,7 +40,7 @@ const (
 
 // serveObserved serves r through serve, telling o the status and time.
 func serveObserved(o Observer, vhost, mount string, w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter, *http.Request)) {
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statusWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
 	start := time.Now()
 	defer func() {
 		o.HTTPDone(vhost, mount, sw.result(), time.Since(start))
@@ -51,6 +51,7 @@ func serveObserved(o Observer, vhost, mount string, w http.ResponseWriter, r *ht
 // statusWriter records the status of the response written through it.
 type statusWriter struct {
 	http.ResponseWriter
+	rc     *http.ResponseController // of the wrapped writer
 	status int
 	wrote  bool
 }
@@ -76,11 +77,16 @@ func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	return io.Copy(w.ResponseWriter, r)
 }
 
-// Flush sends what is buffered.
-func (w *statusWriter) Flush() {
+// FlushError sends what is buffered and says whether it could
+// (http.ResponseController.Flush uses it, so a failed or stalled write
+// shows through the observer's writer).
+func (w *statusWriter) FlushError() error {
 	w.implicit()
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
+	return w.rc.Flush()
 }
+
+// Flush is FlushError for http.Flusher users.
+func (w *statusWriter) Flush() { _ = w.FlushError() }
 
 // Unwrap gives http.ResponseController the wrapped writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -29,6 +29,22 @@ func newStallWriter(w http.ResponseWriter, d time.Duration) *stallWriter {
 	return &stallWriter{ResponseWriter: w, rc: http.NewResponseController(w), d: d}
 }
 
+// findStallWriter returns the response's stall writer: w or one it wraps,
+// found through Unwrap as http.ResponseController finds a method (the
+// Observer's writer, for one, wraps the vhost's). Nil when there is none.
+func findStallWriter(w http.ResponseWriter) *stallWriter {
+	for {
+		switch t := w.(type) {
+		case *stallWriter:
+			return t
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return nil
+		}
+	}
+}
+
 // arm gives the next write at least d/2, at most d, to complete (no limit
 // when d <= 0).
 func (w *stallWriter) arm() {
@@ -90,7 +106,7 @@ func (w *stallWriter) ReadFrom(r io.Reader) (int64, error) {
 // it could (http.ResponseController.Flush uses it).
 func (w *stallWriter) FlushError() error {
 	w.arm()
-	return http.NewResponseController(w.ResponseWriter).Flush()
+	return w.rc.Flush()
 }
 
 // Flush is FlushError for http.Flusher users.
