@@ -9,7 +9,8 @@ import (
 // with the vhost's connections: package client keeps its pending attempts
 // and the HTTP transports its requests share this way. Server.Shutdown
 // (and so Close and the end of Run) calls Stop before it closes the
-// vhost's connections, and Wait once they have ended.
+// vhosts' connections, and Wait once the connections of every vhost have
+// ended (with Close and Run, once the listeners' HTTP requests have too).
 type Companion interface {
 	// Stop tells the companion the Server is shutting down: pending work
 	// gives up and nothing new may start. It must not block.

@@ -104,15 +104,20 @@ func (c *Server) shutdown(listeners []*listener) {
 			}
 		})
 	}
-	if err := c.Shutdown(ctx); err != nil {
+	if err := c.endConnections(ctx); err != nil {
 		c.log.Warn("connections did not end in time: cutting them off", "err", err)
 		// Close must not return (nor run Destroy) while connections live.
 		c.abortAll()
 		actx, acancel := context.WithTimeout(context.Background(), c.opts.ShutdownTimeout)
 		defer acancel()
-		if err := c.Shutdown(actx); err != nil {
+		if err := c.endConnections(actx); err != nil {
 			c.log.Error("connections did not end after being cut off", "err", err)
 		}
 	}
-	wg.Wait()
+	wg.Wait() // the listeners' HTTP requests too, before the companions end
+	wctx, wcancel := context.WithTimeout(context.Background(), c.opts.ShutdownTimeout)
+	defer wcancel()
+	if err := c.waitCompanions(wctx); err != nil {
+		c.log.Error("companions did not end", "err", err)
+	}
 }

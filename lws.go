@@ -247,6 +247,15 @@ func (c *Server) abortAll() {
 // calls it when that server shuts down (http.Server does not track the
 // connections it hands over).
 func (c *Server) Shutdown(ctx context.Context) error {
+	if err := c.endConnections(ctx); err != nil {
+		return err
+	}
+	return c.waitCompanions(ctx)
+}
+
+// endConnections closes every connection of every vhost and waits for all
+// of them, or for ctx; the vhosts' companions are told to stop first.
+func (c *Server) endConnections(ctx context.Context) error {
 	vhosts := c.Vhosts()
 	for _, v := range vhosts {
 		v.companions.stop() // pending client attempts give up
@@ -260,8 +269,16 @@ func (c *Server) Shutdown(ctx context.Context) error {
 				return fmt.Errorf("lws: vhost %q protocol %q: %d connections left: %w", v.name, vp.Protocol.Name, vp.conns.Len(), err)
 			}
 		}
+	}
+	return nil
+}
+
+// waitCompanions waits for every vhost's companions (see Companion), once
+// every connection of every vhost has ended.
+func (c *Server) waitCompanions(ctx context.Context) error {
+	for _, v := range c.Vhosts() {
 		if err := v.companions.wait(ctx); err != nil {
-			return fmt.Errorf("lws: vhost %q: client attempts left: %w", v.name, err)
+			return fmt.Errorf("lws: vhost %q: companions left (client attempts): %w", v.name, err)
 		}
 	}
 	return nil

@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/golws/lws/fops"
 	"github.com/golws/lws/internal/lwstest"
 	"github.com/golws/lws/internal/testcert"
+	"github.com/golws/lws/internal/testwait"
 	"github.com/golws/lws/lwsws"
 	"github.com/golws/lws/mux"
 	_ "github.com/golws/lws/plugins/echo"
@@ -532,5 +534,87 @@ func TestAccessLogClosedWithServer(t *testing.T) {
 	}
 	if n := open(); n != 0 {
 		t.Fatalf("%d descriptors on the access log after Close, want 0", n)
+	}
+}
+
+// TestAccessLogKeepsRequestsInFlightAtClose: a request still being served
+// when the Server closes is logged: the access log closes only after the
+// listeners' requests have ended.
+func TestAccessLogKeepsRequestsInFlightAtClose(t *testing.T) {
+	dir := t.TempDir()
+	gatePath := filepath.Join(dir, "gate")
+	if err := syscall.Mkfifo(gatePath, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "slow.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nread -r _ < \"$GATE\"\nprintf 'Content-Type: text/plain\\r\\n\\r\\ndone'\n"), 0o755)
+	confd := filepath.Join(dir, "conf.d")
+	os.Mkdir(confd, 0o755)
+	os.WriteFile(filepath.Join(confd, "site"), []byte(`{ "vhosts": [{ "name": "a", "port": "7681",
+  "interface": "127.0.0.1", "access-log": "../access.log",
+  "mounts": [{ "mountpoint": "/slow", "origin": "cgi://../slow.sh", "cgi-env": { "GATE": "../gate" } }] }] }`), 0o644)
+	cfg, err := lwsws.Load("", confd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.ListenOn("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Vhosts[0].Mounts[0].CGIEnv["GATE"] = gatePath
+	srv, err := lwsws.New(cfg, &lwsws.Options{LogOutput: nullFile(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Vhost("a").Addr().String()
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/slow")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	// The script has the gate open once the request is in flight.
+	openGate := func() *os.File {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			f, err := os.OpenFile(gatePath, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+			if err == nil {
+				return f
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the CGI script never opened its gate: %v", err)
+			}
+			time.Sleep(5 * time.Millisecond) // polling a FIFO, bounded by the deadline
+		}
+	}
+	gate := openGate()
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	// Close has begun once the listener refuses connections.
+	testwait.For(t, "the listener to close", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	gate.WriteString("go\n")
+	gate.Close()
+	if body := <-got; body != "done" {
+		t.Fatalf("the request in flight got %q", body)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	logged, _ := os.ReadFile(filepath.Join(dir, "access.log"))
+	if !strings.Contains(string(logged), `"GET /slow HTTP/1.1" 200`) {
+		t.Fatalf("the request in flight at Close is not in the access log:\n%s", logged)
 	}
 }
