@@ -6,41 +6,23 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golws/lws/conn"
 )
 
 // h2Key names a shared HTTP/2 connection for pipelined WebSockets and HTTP
-// requests: one per vhost, scheme family (wss and https share, as ws and
-// http do), host, TLS config and dialer.
+// requests of a vhost (its clients hold them): one per scheme family (wss
+// and https share, as ws and http do), host, TLS config and dialer.
 type h2Key struct {
-	cs     *clients
 	scheme string // wss or ws
 	host   string
 	tk     transportKey
 }
 
-// h2Shared holds the HTTP/2 connections that pipelined WebSockets and HTTP
-// requests share. Each closes when its last stream ends, and then leaves
-// the map.
-var h2Shared struct {
-	mu    sync.Mutex
-	conns map[h2Key]*conn.H2Conn
-}
-
-// h2Lacking remembers, per h2Key, the hosts found not to speak HTTP/2 (no
-// h2 by ALPN, no answer to h2c with prior knowledge) or not to offer
-// WebSockets over it (no extended CONNECT), so that for h2LackFor, or until
-// HTTP/2 works there again, attempts go straight to HTTP/1.1 rather than
-// paying a dial each to learn it again.
-var h2Lacking struct {
-	mu    sync.Mutex
-	hosts map[h2Key]h2Lack
-}
-
-// h2LackFor is how long h2Lacking remembers a host.
+// h2LackFor is how long a vhost's clients remember that a host lacks
+// HTTP/2 (clients.h2lack): attempts meanwhile go straight to HTTP/1.1
+// rather than paying a dial each to learn it again.
 var h2LackFor = time.Minute
 
 // h2Lack is what a host lacks, and until when that is believed.
@@ -50,52 +32,55 @@ type h2Lack struct {
 }
 
 // h2Key is the key of h's HTTP/2 connections (shared or not) and of what
-// h2Lacking knows of its host.
+// its vhost's clients know its host lacks.
 func (h *Client) h2Key() h2Key {
 	scheme := "ws"
 	if h.secure() {
 		scheme = "wss"
 	}
-	return h2Key{h.cs, scheme, h.url.Host, transportKey{h.opts.TLSConfig, h.opts.Dialer}}
+	return h2Key{scheme, h.url.Host, transportKey{h.opts.TLSConfig, h.opts.Dialer}}
 }
 
 // lacksH2 reports whether h's host is known, for now, not to speak HTTP/2,
 // or (ws) not to offer WebSockets over it.
 func (h *Client) lacksH2(ws bool) bool {
-	k := h.h2Key()
-	h2Lacking.mu.Lock()
-	defer h2Lacking.mu.Unlock()
-	l, ok := h2Lacking.hosts[k]
+	k, cs := h.h2Key(), h.cs
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	l, ok := cs.h2lack[k]
 	if ok && !time.Now().Before(l.until) {
-		delete(h2Lacking.hosts, k)
+		delete(cs.h2lack, k)
 		return false
 	}
 	return ok && (l.noH2 || ws)
 }
 
-// noteH2 records what an HTTP/2 attempt to h's host learnt: lacking (noH2:
-// no HTTP/2 at all, else no WebSockets over it), or working (HTTP/2 spoke;
-// ws: a WebSocket opened over it), which forgets what it contradicts.
-func (h *Client) noteH2(lacking, noH2, ws bool) {
-	k := h.h2Key()
-	now := time.Now()
-	h2Lacking.mu.Lock()
-	defer h2Lacking.mu.Unlock()
-	if !lacking {
-		if l, ok := h2Lacking.hosts[k]; ok && (ws || l.noH2) {
-			delete(h2Lacking.hosts, k)
-		}
-		return
+// noteLacking records that h's host has no HTTP/2 (noH2), or no WebSockets
+// over it, for h2LackFor.
+func (h *Client) noteLacking(noH2 bool) {
+	k, cs, now := h.h2Key(), h.cs, time.Now()
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.h2lack == nil {
+		cs.h2lack = map[h2Key]h2Lack{}
 	}
-	if h2Lacking.hosts == nil {
-		h2Lacking.hosts = map[h2Key]h2Lack{}
-	}
-	for k, l := range h2Lacking.hosts {
+	for k, l := range cs.h2lack {
 		if !now.Before(l.until) {
-			delete(h2Lacking.hosts, k)
+			delete(cs.h2lack, k)
 		}
 	}
-	h2Lacking.hosts[k] = h2Lack{until: now.Add(h2LackFor), noH2: noH2}
+	cs.h2lack[k] = h2Lack{until: now.Add(h2LackFor), noH2: noH2}
+}
+
+// noteWorking records that HTTP/2 spoke with h's host (ws: a WebSocket
+// opened over it), forgetting what that contradicts.
+func (h *Client) noteWorking(ws bool) {
+	k, cs := h.h2Key(), h.cs
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if l, ok := cs.h2lack[k]; ok && (ws || l.noH2) {
+		delete(cs.h2lack, k)
+	}
 }
 
 // secure reports whether h's URL goes over TLS (wss or https).
@@ -141,27 +126,27 @@ func (h *Client) dialH2(ctx context.Context) (*conn.H2Conn, error) {
 // if there is none (one dial at a time, so that concurrent WebSockets and
 // requests share it); fresh reports a new one.
 func (h *Client) sharedH2(ctx context.Context) (hc *conn.H2Conn, fresh bool, err error) {
-	k := h.h2Key()
-	h2Shared.mu.Lock()
-	defer h2Shared.mu.Unlock()
-	if hc := h2Shared.conns[k]; hc != nil && hc.Err() == nil {
+	k, cs := h.h2Key(), h.cs
+	cs.h2mu.Lock()
+	defer cs.h2mu.Unlock()
+	if hc := cs.h2conns[k]; hc != nil && hc.Err() == nil {
 		return hc, false, nil
 	}
 	hc, err = h.dialH2(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	if h2Shared.conns == nil {
-		h2Shared.conns = map[h2Key]*conn.H2Conn{}
+	if cs.h2conns == nil {
+		cs.h2conns = map[h2Key]*conn.H2Conn{}
 	}
-	h2Shared.conns[k] = hc
+	cs.h2conns[k] = hc
 	go func() {
 		<-hc.Done()
-		h2Shared.mu.Lock()
-		if h2Shared.conns[k] == hc {
-			delete(h2Shared.conns, k)
+		cs.h2mu.Lock()
+		if cs.h2conns[k] == hc {
+			delete(cs.h2conns, k)
 		}
-		h2Shared.mu.Unlock()
+		cs.h2mu.Unlock()
 	}()
 	return hc, true, nil
 }
@@ -171,7 +156,7 @@ func (h *Client) sharedH2(ctx context.Context) (hc *conn.H2Conn, fresh bool, err
 // when its last stream ends. A shared connection may close as its last
 // stream ends just when f starts a stream on it; f, which then fails with
 // net.ErrClosed having sent nothing, runs again on a new connection. A new
-// connection's outcome is noted (noteH2): the server speaks HTTP/2 or not.
+// connection's outcome is noted (noteLacking, noteWorking): the server speaks HTTP/2 or not.
 func (h *Client) onH2(ctx context.Context, f func(hc *conn.H2Conn) error) error {
 	for {
 		var hc *conn.H2Conn
@@ -184,12 +169,12 @@ func (h *Client) onH2(ctx context.Context, f func(hc *conn.H2Conn) error) error 
 		}
 		if err != nil {
 			if noH2(err) && ctx.Err() == nil {
-				h.noteH2(true, true, false)
+				h.noteLacking(true)
 			}
 			return err
 		}
 		if fresh {
-			h.noteH2(false, true, false)
+			h.noteWorking(false)
 		}
 		err = f(hc)
 		hc.CloseWhenIdle() // the connection lasts as long as its streams
@@ -207,7 +192,7 @@ func (h *Client) onH2(ctx context.Context, f func(hc *conn.H2Conn) error) error 
 // WebSockets over HTTP/2 (wss: no h2 by ALPN or no extended CONNECT; ws: no
 // answer to h2c with prior knowledge or no extended CONNECT) gets the
 // HTTP/1.1 upgrade instead, and so does, without trying HTTP/2, a host
-// recently found to be such a server (h2Lacking).
+// recently found to be such a server (clients.h2lack).
 func (h *Client) dialWebSocketH2() (*conn.Conn, error) {
 	if h.lacksH2(true) {
 		return h.dialWebSocket1()
@@ -226,9 +211,9 @@ func (h *Client) dialWebSocketH2() (*conn.Conn, error) {
 		t, resp, err = conn.DialWebSocketH2(ctx, o.URL, hc, h.wsDialOptions())
 		switch {
 		case err == nil:
-			h.noteH2(false, false, true)
+			h.noteWorking(true)
 		case errors.Is(err, conn.ErrNoExtendedConnect) && ctx.Err() == nil:
-			h.noteH2(true, false, true)
+			h.noteLacking(false)
 		}
 		return err
 	})

@@ -81,7 +81,7 @@ func (h *Client) newRequest() (*http.Request, error) {
 // and Pipeline the request goes as a stream of the vhost's HTTP/2
 // connection to the host that its pipelined WebSockets share (see
 // requestH2), unless the server does not speak HTTP/2 or was recently
-// found not to (h2Lacking).
+// found not to (clients.h2lack).
 func (h *Client) request() (*conn.Conn, error) {
 	o := &h.opts
 	t := &httpClient{h: h}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/golws/lws"
+	"github.com/golws/lws/conn"
 )
 
 // clients tracks a vhost's pending attempts and the HTTP transports its
@@ -20,6 +21,10 @@ type clients struct {
 	pipes      map[pipeKey]*pipeline
 	closing    context.Context // ends at shutdown: cuts dials in progress
 	closeAll   context.CancelFunc
+	h2lack     map[h2Key]h2Lack // hosts found without HTTP/2 (h2ws.go), under mu
+
+	h2mu    sync.Mutex             // one HTTP/2 dial at a time (h2ws.go)
+	h2conns map[h2Key]*conn.H2Conn // shared HTTP/2 connections, under h2mu
 }
 
 func (cs *clients) init() {
