@@ -226,6 +226,23 @@ func (c *Conn) Write(typ MessageType, p []byte) error {
 	return c.WriteFragment(typ, p, true)
 }
 
+// sent finishes a write to a Sender, under txMu: the connection is busy
+// while output waits, broken on an error (whatever the callback does with
+// it), and the observer hears of n bytes sent.
+func (c *Conn) sent(pending bool, err error, n int, final bool) error {
+	if pending {
+		c.markBusy()
+	}
+	if err != nil {
+		c.abort(err)
+		return err
+	}
+	if c.cfg.obs != nil {
+		c.cfg.obs.Sent(c, n, final)
+	}
+	return nil
+}
+
 // WriteFragment sends p as the next fragment of a message of type typ;
 // final ends the message. The fragments of one message go out over several
 // Writeable callbacks, one per callback, all with the same type; each is on
@@ -245,17 +262,7 @@ func (c *Conn) WriteFragment(typ MessageType, p []byte, final bool) error {
 	}
 	if c.sender != nil {
 		pending, err := c.sender.Send(typ, p, final)
-		if pending {
-			c.markBusy()
-		}
-		if err != nil {
-			c.abort(err) // the connection is broken, whatever the callback does with err
-			return err
-		}
-		if c.cfg.obs != nil {
-			c.cfg.obs.Sent(c, len(p), final)
-		}
-		return nil
+		return c.sent(pending, err, len(p), final)
 	}
 	b := getBuffer(len(p))
 	copy(*b, p)

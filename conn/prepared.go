@@ -1,8 +1,6 @@
 package conn
 
 import (
-	"bytes"
-	"compress/flate"
 	"sync"
 )
 
@@ -48,21 +46,8 @@ func (p *Prepared) Data() []byte { return p.data }
 // takeover compresses a whole message, computing it on first use.
 func (p *Prepared) compressed() ([]byte, error) {
 	p.once.Do(func() {
-		var out bytes.Buffer
-		fw, ok := flateWriters.Get().(*flate.Writer)
-		if ok {
-			fw.Reset(&out)
-		} else if fw, p.err = flate.NewWriter(&out, flate.BestSpeed); p.err != nil {
-			return
-		}
-		defer flateWriters.Put(fw)
-		if _, p.err = fw.Write(p.data); p.err != nil {
-			return
-		}
-		if p.err = fw.Flush(); p.err != nil {
-			return
-		}
-		p.deflated = bytes.TrimSuffix(out.Bytes(), []byte(deflateTail))
+		d := deflater{noContext: true} // its output is p's alone
+		p.deflated, p.err = d.compress(p.data, true)
 	})
 	return p.deflated, p.err
 }
@@ -86,17 +71,7 @@ func (c *Conn) WritePrepared(p *Prepared) error {
 		return ErrFragmentType
 	}
 	pending, err := ws.sendPrepared(p)
-	if pending {
-		c.markBusy()
-	}
-	if err != nil {
-		c.abort(err)
-		return err
-	}
-	if c.cfg.obs != nil {
-		c.cfg.obs.Sent(c, len(p.data), true)
-	}
-	return nil
+	return c.sent(pending, err, len(p.data), true)
 }
 
 // SharesCompression reports whether t sends Prepared messages of at least
@@ -109,7 +84,7 @@ func (t *WebSocket) SharesCompression() bool {
 // the connection compresses without context takeover. It is called under
 // the engine's write lock, between messages.
 func (t *WebSocket) sendPrepared(p *Prepared) (bool, error) {
-	if !t.SharesCompression() || len(p.data) < t.ext.threshold || t.fragOpen {
+	if !t.SharesCompression() || len(p.data) < t.ext.threshold {
 		return t.Send(p.typ, p.data, true)
 	}
 	payload, err := p.compressed()
