@@ -34,7 +34,6 @@ type Outbox struct {
 	data     []byte // unsent bytes, frames in order
 	ctrl     []byte // control frames to send once data is out
 	pong     []byte // the latest pong waiting, sent before ctrl
-	spare    []byte // a drained buffer for data to reuse; nothing else points into it
 	flushing bool   // Flush is writing outside mu
 	drained  uint64 // bytes Flush has written: kept output the peer took
 	// dataOnly counts only data in drained: on a transport where a write
@@ -92,8 +91,15 @@ func (o *Outbox) Send(bufs ...[]byte) (pending bool, err error) {
 // keep appends bufs, less their first n bytes, to the data to send. The
 // caller holds mu.
 func (o *Outbox) keep(bufs [][]byte, n int) {
-	if o.data == nil {
-		o.data, o.spare = o.spare[:0], nil
+	need := -n
+	for _, b := range bufs {
+		need += len(b)
+	}
+	if need <= 0 {
+		return
+	}
+	if o.data == nil { // from the shared pool: an idle connection keeps none
+		o.data = (*getBuffer(need))[:0]
 	}
 	for _, b := range bufs {
 		if n >= len(b) {
@@ -178,10 +184,11 @@ func (o *Outbox) Flush() error {
 	for o.err == nil && (len(o.data) > 0 || len(o.ctrl) > 0 || len(o.pong) > 0) {
 		var out []byte
 		count := !o.dataOnly // whether the bytes count as drained
+		data := false
 		switch {
 		case len(o.data) > 0:
 			out, o.data = o.data, nil
-			count = true
+			count, data = true, true
 		case len(o.pong) > 0:
 			out, o.pong = o.pong, nil
 		default:
@@ -193,8 +200,9 @@ func (o *Outbox) Flush() error {
 		if err != nil && o.err == nil {
 			o.err = err
 		}
-		if cap(out) <= maxKeptOutbox && o.spare == nil {
-			o.spare = out[:0] // nothing else points into it now
+		if data { // nothing else points into it now
+			b := out[:0]
+			putBuffer(&b) // only if it is still the pool's size
 		}
 	}
 	o.flushing = false
@@ -223,10 +231,6 @@ func (o *Outbox) write(out []byte, count bool) error {
 	}
 	return nil
 }
-
-// maxKeptOutbox is the largest drained buffer an Outbox keeps for reuse;
-// anything larger goes back to the garbage collector once sent.
-const maxKeptOutbox = 4 << 10
 
 // try makes one non-blocking write of bufs and returns how much the socket
 // took. A full socket is not an error: it took 0 bytes.
