@@ -186,12 +186,7 @@ func TestH2WebSocketsFallBack(t *testing.T) {
 // TestH2ExtendedConnectSetting checks that golws's listeners announce
 // SETTINGS_ENABLE_CONNECT_PROTOCOL in a program importing h2ws.
 func TestH2ExtendedConnectSetting(t *testing.T) {
-	c := lws.New(lwstest.Quiet())
-	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("h2c"), Listener: &listen.Options{H2C: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lwstest.Run(t, c)
+	v := lwstest.Serve(t, lws.VhostOptions{HTTP: nameHandler("h2c"), Listener: &listen.Options{H2C: true}})
 	nc, err := net.Dial("tcp", v.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -253,12 +248,7 @@ func TestMisdirectedRequest(t *testing.T) {
 // answered as stream 1 of the HTTP/2 connection, which offers extended
 // CONNECT.
 func TestH2CUpgrade(t *testing.T) {
-	c := lws.New(lwstest.Quiet())
-	v, err := c.NewVhost(lws.VhostOptions{Listen: "127.0.0.1:0", HTTP: nameHandler("h2c"), Listener: &listen.Options{H2C: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lwstest.Run(t, c)
+	v := lwstest.Serve(t, lws.VhostOptions{HTTP: nameHandler("h2c"), Listener: &listen.Options{H2C: true}})
 	nc, err := net.Dial("tcp", v.Addr().String())
 	if err != nil {
 		t.Fatal(err)

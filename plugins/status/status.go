@@ -25,7 +25,7 @@ var Protocol = &lws.Protocol{
 	Name:         Name,
 	RxBufferSize: 256,
 	NewSession: func(vp *lws.VhostProtocol, c *conn.Conn) conn.Session {
-		return &Session{ctx: vp.Vhost.Server()}
+		return &Session{srv: vp.Vhost.Server()}
 	},
 }
 
@@ -55,10 +55,10 @@ type Connection struct {
 	UserAgent string `json:"userAgent,omitempty"`
 }
 
-// Snapshot builds the Report of ctx now.
-func Snapshot(ctx *lws.Server) Report {
+// Snapshot builds the Report of srv now.
+func Snapshot(srv *lws.Server) Report {
 	r := Report{Time: time.Now().UTC(), Vhosts: []VhostInfo{}, Connections: []Connection{}}
-	for _, v := range ctx.Vhosts() {
+	for _, v := range srv.Vhosts() {
 		vi := VhostInfo{Name: v.Name(), Protocols: map[string]int{}}
 		if a := v.Addr(); a != nil {
 			vi.Listen = a.String()
@@ -86,7 +86,7 @@ func Snapshot(ctx *lws.Server) Report {
 // Session is one status client.
 type Session struct {
 	conn.NopSession
-	ctx *lws.Server
+	srv *lws.Server
 	due bool // a report is due: set by Established and Timer, taken by Writeable
 }
 
@@ -112,7 +112,7 @@ func (s *Session) Writeable(c *conn.Conn) error {
 		return nil
 	}
 	s.due = false
-	b, err := json.Marshal(Snapshot(s.ctx))
+	b, err := json.Marshal(Snapshot(s.srv))
 	if err != nil {
 		return err
 	}
