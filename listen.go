@@ -20,7 +20,7 @@ func (l *listener) server(c *Server) *http.Server {
 	}
 	h := c.limits.Requests(l.hosts)
 	srv := l.httpServer(c, h)
-	srv.HTTP2 = o.HTTP2
+	srv.HTTP2 = h2Config(o.HTTP2)
 	srv.Protocols = new(http.Protocols)
 	srv.Handler = l.h2Handler(srv, h)
 	srv.Protocols.SetHTTP1(true)
@@ -33,6 +33,38 @@ func (l *listener) server(c *Server) *http.Server {
 		srv.Protocols.SetUnencryptedHTTP2(o.H2C)
 	}
 	return srv
+}
+
+// HTTP/2 receive-window defaults of a listener (see listen.Options.HTTP2).
+const (
+	h2DefaultStreams      = 100
+	h2DefaultStreamWindow = 256 << 10
+	h2MaxWindow           = 1<<31 - 1 // RFC 9113, 6.9.1
+)
+
+// h2Config is the HTTP/2 configuration a listener serves with: a copy of
+// the user's (or a new one) whose zero MaxConcurrentStreams and
+// MaxReceiveBufferPerStream are filled with golws's defaults, and whose
+// connection window is raised to at least streams × stream window. Go's
+// HTTP/2 server gives the connection's window back only as a handler reads
+// a request body, so a smaller one lets one WebSocket with rx off (or a few)
+// stop every other stream on the connection.
+func h2Config(user *http.HTTP2Config) *http.HTTP2Config {
+	var c http.HTTP2Config
+	if user != nil {
+		c = *user
+	}
+	if c.MaxConcurrentStreams <= 0 {
+		c.MaxConcurrentStreams = h2DefaultStreams
+	}
+	if c.MaxReceiveBufferPerStream <= 0 {
+		c.MaxReceiveBufferPerStream = h2DefaultStreamWindow
+	}
+	need := min(int64(c.MaxConcurrentStreams)*int64(c.MaxReceiveBufferPerStream), h2MaxWindow)
+	if int64(c.MaxReceiveBufferPerConnection) < need {
+		c.MaxReceiveBufferPerConnection = int(need)
+	}
+	return &c
 }
 
 // httpServer is an http.Server of l for h, with the Server's header

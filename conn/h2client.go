@@ -22,8 +22,10 @@ import (
 // ":protocol" header before its HTTP/2 code sees it), so this is a small
 // HTTP/2 client of its own, made for WebSocket streams and the plain HTTP
 // requests that share their connection (RoundTrip): flow control both ways
-// (a stream's receive window reopens as its reader reads, and a write waits
-// for the send windows), PING, SETTINGS, RST_STREAM and GOAWAY. Its methods
+// (a stream's receive window reopens as its reader reads, while the
+// connection's reopens as soon as DATA is buffered, so that a stream whose
+// reader stopped holds back no other; a write waits for the send windows),
+// PING, SETTINGS, RST_STREAM and GOAWAY. Its methods
 // are safe from any goroutine.
 type H2Conn struct {
 	nc   net.Conn
@@ -46,15 +48,22 @@ type H2Conn struct {
 	err       error
 	goaway    error // the server's GOAWAY: no new streams, the others go on
 	closeIdle bool  // close once no stream is left
+	recvHeld  int64 // DATA received whose connection window is not yet given back
 }
 
-// h2RecvWindow is the receive window of each stream (and, times the
-// streams, of the connection): what a peer may send before the reader has
-// read it.
+// h2RecvWindow is the receive window of each stream: what a peer may send
+// on it before the reader has read it, and so what a stream may hold
+// buffered. DATA beyond it is a flow-control error that resets the stream.
 const h2RecvWindow = 256 << 10
 
-// h2ConnWindow is the connection's receive window.
+// h2ConnWindow is the connection's receive window. It is given back as DATA
+// arrives, not as it is read (each stream's window bounds what is
+// buffered), so streams whose readers stopped do not close it for the
+// others.
 const h2ConnWindow = 16 << 20
+
+// h2ConnUpdate is how much connection window is given back at a time.
+const h2ConnUpdate = h2ConnWindow / 16
 
 // NewH2Conn starts the client side of HTTP/2 on nc: a *tls.Conn that
 // negotiated "h2", or a plain connection for h2c with prior knowledge. It
@@ -222,22 +231,7 @@ func (c *H2Conn) handle(f http2.Frame) error {
 		c.cond.Broadcast()
 		c.mu.Unlock()
 	case *http2.DataFrame:
-		n := int(f.Length)
-		c.mu.Lock()
-		st := c.streams[f.StreamID]
-		if st != nil && !st.closed {
-			st.in.Write(f.Data())
-			st.unacked += n - len(f.Data()) // padding is returned with what is read
-			if f.StreamEnded() {
-				st.eof = true
-			}
-			c.cond.Broadcast()
-			n = 0
-		}
-		c.mu.Unlock()
-		if n > 0 { // for a stream gone: give the connection's window back
-			return c.write(func() error { return c.fr.WriteWindowUpdate(0, uint32(n)) })
-		}
+		return c.data(f)
 	case *http2.RSTStreamFrame:
 		c.mu.Lock()
 		if st := c.streams[f.StreamID]; st != nil {
@@ -260,6 +254,66 @@ func (c *H2Conn) handle(f http2.Frame) error {
 		}
 		c.cond.Broadcast()
 		c.mu.Unlock()
+		c.maybeIdle()
+	}
+	return nil
+}
+
+// data takes a DATA frame: its payload goes to the stream's buffer, within
+// the stream's receive window, and the connection's window is given back at
+// once (in h2ConnUpdate steps), whether the stream's reader reads or not.
+// DATA beyond the stream's window resets the stream (FLOW_CONTROL_ERROR);
+// beyond the connection's, it ends the connection (RFC 9113, 6.9).
+func (c *H2Conn) data(f *http2.DataFrame) error {
+	n := int64(f.Length)
+	c.mu.Lock()
+	if c.recvHeld+n > h2ConnWindow {
+		c.mu.Unlock()
+		_ = c.write(func() error { return c.fr.WriteGoAway(0, http2.ErrCodeFlowControl, nil) })
+		return fmt.Errorf("conn: HTTP/2 server sent DATA beyond the connection's window: %w", http2.ConnectionError(http2.ErrCodeFlowControl))
+	}
+	c.recvHeld += n
+	var give int64
+	if c.recvHeld >= h2ConnUpdate {
+		give, c.recvHeld = c.recvHeld, 0
+	}
+	rst := false
+	st := c.streams[f.StreamID]
+	if st != nil && !st.closed {
+		if st.held+n > h2RecvWindow {
+			rst = true
+			st.rerr = fmt.Errorf("conn: HTTP/2 server sent DATA beyond the stream's window: %v", http2.ErrCodeFlowControl)
+			delete(c.streams, f.StreamID)
+			st.release()
+			st.eof = false // the reader gets the error
+		} else {
+			st.held += n
+			st.in.Write(f.Data())
+			st.unacked += int(n) - len(f.Data()) // padding is returned with what is read
+			if f.StreamEnded() {
+				st.eof = true
+			}
+		}
+		c.cond.Broadcast()
+	}
+	c.mu.Unlock()
+	if give > 0 || rst {
+		err := c.write(func() error {
+			if rst {
+				if err := c.fr.WriteRSTStream(f.StreamID, http2.ErrCodeFlowControl); err != nil {
+					return err
+				}
+			}
+			if give > 0 {
+				return c.fr.WriteWindowUpdate(0, uint32(give))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if rst {
 		c.maybeIdle()
 	}
 	return nil
@@ -403,7 +457,8 @@ type h2ClientStream struct {
 	// Guarded by c.mu.
 	resp    *http.Response
 	in      bytes.Buffer
-	unacked int   // bytes read but not yet returned to the server's window
+	unacked int   // bytes read but not yet returned to the stream's window
+	held    int64 // DATA received and not yet returned to the stream's window
 	send    int64 // the stream's send window
 	eof     bool
 	rerr    error // reset
@@ -435,18 +490,14 @@ func (s *h2ClientStream) Read(p []byte) (int, error) {
 	ack := 0
 	if s.unacked >= h2RecvWindow/4 {
 		ack, s.unacked = s.unacked, 0
+		s.held -= int64(ack)
 	}
 	if s.in.Len() == 0 && s.in.Cap() > 64<<10 {
 		s.in = bytes.Buffer{} // give a large buffer back
 	}
 	c.mu.Unlock()
 	if ack > 0 {
-		err := c.write(func() error {
-			if err := c.fr.WriteWindowUpdate(0, uint32(ack)); err != nil {
-				return err
-			}
-			return c.fr.WriteWindowUpdate(s.id, uint32(ack))
-		})
+		err := c.write(func() error { return c.fr.WriteWindowUpdate(s.id, uint32(ack)) })
 		if err != nil {
 			c.fail(err)
 		}
@@ -490,8 +541,8 @@ func (s *h2ClientStream) Write(p []byte) (int, error) {
 }
 
 // Close ends the client's side of the stream (END_STREAM, unless sent) and
-// forgets it; whatever the server still sends is dropped, and what it sent
-// unread goes back to the connection's window.
+// forgets it; whatever the server still sends or sent unread is dropped
+// (the connection's window had it back as it arrived).
 func (s *h2ClientStream) Close() error {
 	c := s.c
 	c.mu.Lock()
@@ -505,18 +556,18 @@ func (s *h2ClientStream) Close() error {
 	delete(c.streams, s.id)
 	end := open && live && !s.ended
 	rst := open && live && !s.eof
-	give := s.release()
+	s.release()
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	c.finishStream(s.id, end, rst, give)
+	c.finishStream(s.id, end, rst)
 	return nil
 }
 
 // finishStream sends what ends our use of stream id: END_STREAM on our
-// side (end), a reset (rst, CANCEL), and the connection window its unread
-// data held (give); then the connection may close if idle.
-func (c *H2Conn) finishStream(id uint32, end, rst bool, give int) {
-	if end || rst || give > 0 {
+// side (end) and a reset (rst, CANCEL); then the connection may close if
+// idle.
+func (c *H2Conn) finishStream(id uint32, end, rst bool) {
+	if end || rst {
 		err := c.write(func() error {
 			if end {
 				if err := c.fr.WriteData(id, true, nil); err != nil {
@@ -524,12 +575,7 @@ func (c *H2Conn) finishStream(id uint32, end, rst bool, give int) {
 				}
 			}
 			if rst {
-				if err := c.fr.WriteRSTStream(id, http2.ErrCodeCancel); err != nil {
-					return err
-				}
-			}
-			if give > 0 {
-				return c.fr.WriteWindowUpdate(0, uint32(give))
+				return c.fr.WriteRSTStream(id, http2.ErrCodeCancel)
 			}
 			return nil
 		})
@@ -540,16 +586,9 @@ func (c *H2Conn) finishStream(id uint32, end, rst bool, give int) {
 	c.maybeIdle()
 }
 
-// release drops what the stream holds unread and returns how much of the
-// connection's window that gives back (none on a dead connection); the
-// caller holds c.mu.
-func (s *h2ClientStream) release() int {
-	give := s.in.Len() + s.unacked
+// release drops what the stream holds unread; the caller holds c.mu.
+func (s *h2ClientStream) release() {
 	s.in, s.unacked = bytes.Buffer{}, 0
-	if s.c.err != nil {
-		return 0
-	}
-	return give
 }
 
 // reset abandons a stream whose response did not come in time.

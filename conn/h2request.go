@@ -287,11 +287,11 @@ func (s *h2ClientStream) cancel(err error) {
 	_, open := c.streams[s.id]
 	delete(c.streams, s.id)
 	rst := open && c.err == nil && !(s.eof && s.ended)
-	give := s.release()
+	s.release()
 	s.eof = false // what was buffered is gone: the reader gets err
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	c.finishStream(s.id, false, rst, give)
+	c.finishStream(s.id, false, rst)
 }
 
 // h2Body is the Body of a response from RoundTrip.

@@ -37,9 +37,17 @@ type Options struct {
 	// HTTP2 sets the HTTP/2 settings the server announces and honours:
 	// MaxConcurrentStreams, MaxReadFrameSize (the largest frame it reads),
 	// MaxReceiveBufferPerStream (the initial stream window) and
-	// MaxReceiveBufferPerConnection (the connection window), and more. Nil
-	// means net/http's defaults (100 streams, 16 KiB frames, 1 MiB stream
-	// and connection windows).
+	// MaxReceiveBufferPerConnection (the connection window), and more.
+	// Fields left zero (or a nil HTTP2) take net/http's defaults, but for
+	// these: MaxConcurrentStreams is 100 (net/http's is 250),
+	// MaxReceiveBufferPerStream 256 KiB (net/http's is 1 MiB), and
+	// MaxReceiveBufferPerConnection is raised to at least
+	// MaxConcurrentStreams × MaxReceiveBufferPerStream (25 MiB by default;
+	// at most 2^31-1), even when set lower. Go's HTTP/2 server gives the
+	// connection's window back only as a handler reads, so a smaller one
+	// would let one WebSocket with rx off stop every other stream on its
+	// connection. Values set are never lowered; the Options' config is not
+	// modified.
 	HTTP2 *http.HTTP2Config
 }
 

@@ -1,6 +1,7 @@
 package mux
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/golws/lws/conn"
@@ -19,7 +20,9 @@ import (
 // handler's goroutine, which waits as long as the WebSocket lives, then
 // keeps the small stack it started with rather than the one the handshake
 // grew. A panic in h is raised again, with its value, on the handler's
-// goroutine, where net/http handles it as before.
+// goroutine, where net/http handles it as before; if h had hijacked the
+// stream, the stream is closed first and the panic waits until nothing
+// writes to it any more.
 //
 // golws's listeners, lws.Server.Handler and lws.Vhost apply it; a program
 // mounting a mux.Vhost or Hosts directly wraps them with it. Either way Go's
@@ -35,8 +38,19 @@ func H2WebSockets(h http.Handler) http.Handler {
 			http.Error(w, "unsupported :protocol "+r.Header.Get(":protocol"), http.StatusNotImplemented)
 			return
 		}
-		u, hr := conn.NewH2Upgrade(w, r)
+		// A context of our own, so that a panic after Hijack can end the
+		// stream (Wait closes it once the request's context is done).
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		u, hr := conn.NewH2Upgrade(w, r.WithContext(ctx))
 		if p := handshake(h, u, hr); p != nil {
+			if u.Hijacked() {
+				// The stream may have an owner still writing to it: close it
+				// and wait until nothing does, before net/http, taking the
+				// panic, ends the stream under it.
+				cancel()
+				u.Wait()
+			}
 			panic(p)
 		}
 		u.Wait()
