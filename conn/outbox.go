@@ -88,6 +88,27 @@ func (o *Outbox) Send(bufs ...[]byte) (pending bool, err error) {
 	return len(o.data) > 0, nil
 }
 
+// SendMasked is Send of a client's frame: hdr, then payload masked with
+// key. The caller's payload is left as it is; it is copied once, into the
+// kept output when output is kept anyway (TLS, an HTTP/2 stream, a busy
+// socket), else into a pooled buffer for the non-blocking write.
+func (o *Outbox) SendMasked(hdr, payload []byte, key uint32) (pending bool, err error) {
+	o.mu.Lock()
+	if o.err == nil && (o.flushing || len(o.data) > 0 || len(o.ctrl) > 0 || len(o.pong) > 0 || o.rc == nil) {
+		defer o.mu.Unlock()
+		o.keep([][]byte{hdr, payload}, 0)
+		maskBytes(key, 0, o.data[len(o.data)-len(payload):])
+		return true, nil
+	}
+	o.mu.Unlock()
+	b := getBuffer(len(hdr) + len(payload))
+	defer putBuffer(b)
+	n := copy(*b, hdr)
+	copy((*b)[n:], payload)
+	maskBytes(key, 0, (*b)[n:])
+	return o.Send(*b)
+}
+
 // keep appends bufs, less their first n bytes, to the data to send. The
 // caller holds mu.
 func (o *Outbox) keep(bufs [][]byte, n int) {

@@ -175,12 +175,7 @@ func (t *WebSocket) sendFrame(final, rsv1 bool, op byte, payload []byte) (bool, 
 	}
 	key := rand.Uint32()
 	h := appendHeader(t.hdr[:0], final, rsv1, op, len(payload), true, key)
-	b := getBuffer(len(h) + len(payload))
-	defer putBuffer(b)
-	n := copy(*b, h)
-	copy((*b)[n:], payload)
-	maskBytes(key, 0, (*b)[n:])
-	return t.out.Send(*b)
+	return t.out.SendMasked(h, payload, key)
 }
 
 // Flush writes what Send and the control frames left pending, blocking.
