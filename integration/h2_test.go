@@ -63,7 +63,7 @@ func TestNghttp(t *testing.T) {
 				"[SETTINGS_MAX_CONCURRENT_STREAMS(0x03):128]",
 				"[SETTINGS_INITIAL_WINDOW_SIZE(0x04):262144]",
 				"[SETTINGS_MAX_FRAME_SIZE(0x05):65536]",
-				"(window_size_increment=983041)", // a 1 MiB connection window
+				"(window_size_increment=33488897)", // a 32 MiB connection window (128 streams × 256 KiB)
 				":status: 200",
 			} {
 				if !strings.Contains(out, want) {

@@ -50,7 +50,7 @@ func main() {
 var settings = &http.HTTP2Config{
 	MaxConcurrentStreams:          128,
 	MaxReceiveBufferPerStream:     256 << 10,
-	MaxReceiveBufferPerConnection: 1 << 20,
+	MaxReceiveBufferPerConnection: 128 * 256 << 10, // every stream's window at once: one stalled stream stops no other
 	MaxReadFrameSize:              64 << 10,
 }
 
