@@ -11,6 +11,7 @@ import (
 	"github.com/golws/lws/client"
 	"github.com/golws/lws/conn"
 	"github.com/golws/lws/internal/lwstest"
+	"github.com/golws/lws/listen"
 )
 
 // duplexCount is what one side of TestTwoPeersFullDuplex has received.
@@ -66,13 +67,25 @@ func duplexProtocol(n *duplexCount, stop *atomic.Bool) *lws.Protocol {
 // regardless, so both directions pass 32 MiB within 8 s. Then both stop
 // writing and the client closes normally.
 func TestTwoPeersFullDuplex(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "http1.1", true: "h2c-stream"}[h2], func(t *testing.T) { testTwoPeersFullDuplex(t, h2) })
+	}
+}
+
+// testTwoPeersFullDuplex runs the duplex streams over an HTTP/1.1 upgrade,
+// or (h2) over a stream of an h2c connection (RFC 8441).
+func testTwoPeersFullDuplex(t *testing.T, h2 bool) {
 	const (
 		want   = 32 << 20
 		within = 8 * time.Second
 	)
 	var srv, cli duplexCount
 	var stop atomic.Bool
-	server := lwstest.Serve(t, lws.VhostOptions{Protocols: []*lws.Protocol{duplexProtocol(&srv, &stop)}})
+	vo := lws.VhostOptions{Protocols: []*lws.Protocol{duplexProtocol(&srv, &stop)}}
+	if h2 {
+		vo.Listener = &listen.Options{H2C: true}
+	}
+	server := lwstest.Serve(t, vo)
 
 	cctx := lws.New(lwstest.Quiet())
 	cvh, err := cctx.NewVhost(lws.VhostOptions{Protocols: []*lws.Protocol{duplexProtocol(&cli, &stop)}})
@@ -80,12 +93,15 @@ func TestTwoPeersFullDuplex(t *testing.T) {
 		t.Fatal(err)
 	}
 	lwstest.Run(t, cctx)
-	h, err := client.Connect(cvh, client.Options{URL: lwstest.WS(server)})
+	h, err := client.Connect(cvh, client.Options{URL: lwstest.WS(server), HTTP2: h2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := wait(t, h); err != nil {
 		t.Fatalf("connect: %v", err)
+	}
+	if got := h.Response().ProtoMajor; got != map[bool]int{false: 1, true: 2}[h2] {
+		t.Fatalf("connected over HTTP/%d", got)
 	}
 
 	start := time.Now()

@@ -42,7 +42,7 @@ func (s *h2Server) h2conn(t *testing.T) *conn.H2Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.hc == nil {
-		s.hc = s.dial(t)
+		s.hc = s.open(t) // closed with s, whichever test opened it
 	}
 	return s.hc
 }
@@ -50,6 +50,14 @@ func (s *h2Server) h2conn(t *testing.T) *conn.H2Conn {
 // dial opens a client HTTP/2 connection to s of its own, closed when the
 // test ends.
 func (s *h2Server) dial(t *testing.T) *conn.H2Conn {
+	t.Helper()
+	hc := s.open(t)
+	t.Cleanup(func() { hc.Close() })
+	return hc
+}
+
+// open opens a client HTTP/2 connection to s.
+func (s *h2Server) open(t *testing.T) *conn.H2Conn {
 	t.Helper()
 	nc, err := net.Dial("tcp", s.Listener.Addr().String())
 	if err != nil {
@@ -66,7 +74,6 @@ func (s *h2Server) dial(t *testing.T) *conn.H2Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { hc.Close() })
 	return hc
 }
 
@@ -123,6 +130,11 @@ func startH2(t *testing.T, useTLS bool, newSession func(*conn.Conn) conn.Session
 		if err := s.set.Wait(ctx); err != nil {
 			t.Errorf("server connections left: %v", err)
 		}
+		s.mu.Lock()
+		if s.hc != nil {
+			s.hc.Close()
+		}
+		s.mu.Unlock()
 		s.Server.Close()
 	})
 	return s
@@ -138,6 +150,7 @@ func (s *h2Server) wsURL() string {
 // msgClient is a client session that sends queued messages one per
 // writeable and hands whole received messages to in.
 type msgClient struct {
+	text   bool // send text messages; else binary
 	mu     sync.Mutex
 	queue  [][]byte
 	cur    []byte
@@ -173,7 +186,11 @@ func (m *msgClient) Writeable(c *conn.Conn) error {
 		c.RequestWritable()
 	}
 	m.sent.Add(int64(len(msg)))
-	return c.Write(conn.Binary, msg)
+	typ := conn.Binary
+	if m.text {
+		typ = conn.Text
+	}
+	return c.Write(typ, msg)
 }
 
 func (m *msgClient) Closed(c *conn.Conn, err error) { m.closed <- err }
@@ -438,5 +455,59 @@ func TestH2AbortUnblocksWrite(t *testing.T) {
 	case <-sc.Load().Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("an aborted connection blocked in a write did not end")
+	}
+}
+
+// TestH2FaultsStayLocal: over an HTTP/2 stream as over a socket, a message
+// over MaxMessageSize closes with 1009, invalid UTF-8 in a text message
+// with 1007, and a panicking callback with 1011 — each only its own
+// WebSocket: another on the same connection still echoes.
+func TestH2FaultsStayLocal(t *testing.T) {
+	tests := []struct {
+		name string
+		send []byte
+		want conn.StatusCode
+	}{
+		{"too big", bytes.Repeat([]byte{'a'}, 2048), conn.StatusTooBig},
+		{"invalid UTF-8", []byte{'o', 'k', 0xff, 0xfe}, conn.StatusInvalidPayload},
+		{"panic", []byte("panic"), conn.StatusInternalError},
+	}
+	s := startH2Server(t, false, func(*conn.Conn) conn.Session {
+		e := &echo{}
+		return &funcSession{
+			receive: func(c *conn.Conn, in conn.Chunk) error {
+				if string(in.Data) == "panic" {
+					panic("a session's own bug")
+				}
+				return e.Receive(c, in)
+			},
+			writeable: e.Writeable,
+		}
+	}, conn.Options{MaxMessageSize: 1024}, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bystander, bm := dialH2(t, s, nil)
+			c, m := dialH2(t, s, nil)
+			m.text = true // before the first send asks for a Writeable
+			m.send(c, tt.send)
+			select {
+			case err := <-m.closed:
+				var ce *conn.CloseError
+				if !errors.As(err, &ce) || ce.Code != tt.want {
+					t.Fatalf("closed with %v, want %d", err, tt.want)
+				}
+			case <-testCtx(t).Done():
+				t.Fatal("not closed")
+			}
+			bm.send(bystander, []byte("still here"))
+			select {
+			case got := <-bm.in:
+				if string(got) != "still here" {
+					t.Fatalf("bystander echo %q", got)
+				}
+			case <-testCtx(t).Done():
+				t.Fatal("the other WebSocket on the connection stopped")
+			}
+		})
 	}
 }

@@ -139,6 +139,8 @@ func TestH2ClientStreamWindowEnforced(t *testing.T) {
 		err  error
 	}
 	got := make(chan result, 1)
+	release := make(chan struct{}) // the server's socket stays open until the checks are done
+	defer close(release)
 	go func() {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -147,6 +149,7 @@ func TestH2ClientStreamWindowEnforced(t *testing.T) {
 		}
 		defer nc.Close()
 		got <- misbehave(nc)
+		<-release
 	}()
 	nc, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
