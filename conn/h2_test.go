@@ -511,3 +511,96 @@ func TestH2FaultsStayLocal(t *testing.T) {
 		})
 	}
 }
+
+// TestH2FragmentsStream: over an HTTP/2 stream, a fragment is delivered
+// when it arrives, both ways: each side gets the first fragment of a
+// message while the other has not yet written the last, which it writes
+// only once told the first has come.
+func TestH2FragmentsStream(t *testing.T) {
+	type chunk struct {
+		data  string
+		final bool
+	}
+	serverGot := make(chan chunk, 4)
+	var serverStep int // under the server connection's callbacks
+	var goAsked bool
+	s := startH2Server(t, false, func(*conn.Conn) conn.Session {
+		return &funcSession{
+			established: func(c *conn.Conn) error { c.RequestWritable(); return nil },
+			receive: func(c *conn.Conn, in conn.Chunk) error {
+				serverGot <- chunk{string(in.Data), in.Final}
+				if string(in.Data) == "go" {
+					goAsked = true
+					c.RequestWritable()
+				}
+				return nil
+			},
+			writeable: func(c *conn.Conn) error {
+				switch {
+				case serverStep == 0:
+					serverStep++
+					return c.WriteFragment(conn.Text, []byte("one"), false)
+				case serverStep == 1 && goAsked:
+					serverStep++
+					return c.WriteFragment(conn.Text, []byte(" two"), true)
+				}
+				return nil
+			},
+		}
+	}, conn.Options{}, nil)
+
+	clientGot := make(chan chunk, 4)
+	ws, _, err := conn.DialWebSocketH2(testCtx(t), s.wsURL(), s.h2conn(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendNext := make(chan string, 4)
+	c, err := conn.Start(ws, nil, func(*conn.Conn) conn.Session {
+		return &funcSession{
+			receive: func(c *conn.Conn, in conn.Chunk) error {
+				clientGot <- chunk{string(in.Data), in.Final}
+				return nil
+			},
+			writeable: func(c *conn.Conn) error {
+				select {
+				case m := <-sendNext:
+					return c.WriteFragment(conn.Text, []byte(m), m != "a")
+				default:
+					return nil
+				}
+			},
+		}
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		c.Close(conn.StatusNormal, "")
+		<-c.Done()
+	}()
+	expect := func(ch chan chunk, want chunk) {
+		t.Helper()
+		select {
+		case got := <-ch:
+			if got != want {
+				t.Fatalf("got %+v, want %+v", got, want)
+			}
+		case <-testCtx(t).Done():
+			t.Fatalf("no %+v", want)
+		}
+	}
+	// Server to client: "one" arrives before " two" is written.
+	expect(clientGot, chunk{"one", false})
+	// Client to server: "a" arrives before the message's end is written.
+	sendNext <- "a"
+	c.RequestWritable()
+	expect(serverGot, chunk{"a", false})
+	sendNext <- "b"
+	c.RequestWritable()
+	expect(serverGot, chunk{"b", true})
+	// Now the server may finish its message.
+	sendNext <- "go"
+	c.RequestWritable()
+	expect(serverGot, chunk{"go", true})
+	expect(clientGot, chunk{" two", true})
+}
