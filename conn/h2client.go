@@ -492,8 +492,8 @@ func (s *h2ClientStream) Read(p []byte) (int, error) {
 		ack, s.unacked = s.unacked, 0
 		s.held -= int64(ack)
 	}
-	if s.in.Len() == 0 && s.in.Cap() > 64<<10 {
-		s.in = bytes.Buffer{} // give a large buffer back
+	if s.in.Len() == 0 && s.in.Cap() > 4<<10 {
+		s.in = bytes.Buffer{} // an idle stream keeps at most a small buffer
 	}
 	c.mu.Unlock()
 	if ack > 0 {
