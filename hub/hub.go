@@ -96,7 +96,7 @@ func (h *Hub) Topic(name string) (*Topic, error) {
 		t.refs++
 		return &Topic{shared: t}, nil
 	}
-	t := &topic{h: h, name: name, ring: flow.NewRing[*Message](h.o.Size, h.o.Policy), refs: 1}
+	t := &topic{h: h, name: name, ring: flow.NewRing[*Message](h.o.Size, h.o.Policy), refs: 1, closed: make(chan struct{})}
 	t.wakes.Store(&[]*Subscription{})
 	if b := h.o.Backend; b != nil {
 		cancel, err := b.Subscribe(name, t.deliver)

@@ -14,8 +14,12 @@ type topic struct {
 	h      *Hub
 	name   string
 	ring   *flow.Ring[*Message]
-	refs   int    // open handles; guarded by h.mu
-	cancel func() // ends the backend's deliveries; nil when local
+	refs   int           // open handles; guarded by h.mu
+	cancel func()        // ends the backend's deliveries; nil when local
+	closed chan struct{} // closed with the last handle, before cancel
+
+	roomMu sync.Mutex
+	room   chan struct{} // closed when a full topic has room; nil when none is awaited
 
 	subMu sync.Mutex                      // serialises changes to wakes
 	wakes atomic.Pointer[[]*Subscription] // copied on change, read on delivery
@@ -90,10 +94,8 @@ func (t *Topic) Publish(ctx context.Context, m *Message) error {
 		if err != ErrFull {
 			return err
 		}
-		room := make(chan struct{})
-		t.OnRoom(func() { close(room) })
 		select {
-		case <-room:
+		case <-t.shared.roomSignal():
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.shared.h.done:
@@ -102,14 +104,42 @@ func (t *Topic) Publish(ctx context.Context, m *Message) error {
 	}
 }
 
+// roomSignal returns a channel closed when TryPublish may succeed again
+// after ErrFull. Every Publish waiting meanwhile shares it and its one
+// OnRoom waiter, so Publish calls that give up leave nothing behind.
+func (t *topic) roomSignal() <-chan struct{} {
+	t.roomMu.Lock()
+	room := t.room
+	fresh := room == nil
+	if fresh {
+		room = make(chan struct{})
+		t.room = room
+	}
+	t.roomMu.Unlock()
+	if fresh {
+		// Outside roomMu: OnRoom may call back at once.
+		t.onRoom(func() {
+			t.roomMu.Lock()
+			if t.room == room {
+				t.room = nil
+			}
+			t.roomMu.Unlock()
+			close(room)
+		})
+	}
+	return room
+}
+
 // OnRoom calls f once, from any goroutine, when TryPublish may succeed
 // again after ErrFull: at once if it may now. f must not block.
-func (t *Topic) OnRoom(f func()) {
-	if b := t.shared.h.o.Backend; b != nil {
+func (t *Topic) OnRoom(f func()) { t.shared.onRoom(f) }
+
+func (t *topic) onRoom(f func()) {
+	if b := t.h.o.Backend; b != nil {
 		b.OnRoom(f)
 		return
 	}
-	t.shared.ring.OnRoom(f)
+	t.ring.OnRoom(f)
 }
 
 // Close gives back this handle; the topic ends on this node with the last
@@ -126,8 +156,11 @@ func (t *Topic) Close() {
 			delete(h.topics, s.name)
 		}
 		h.mu.Unlock()
-		if last && s.cancel != nil {
-			s.cancel()
+		if last {
+			close(s.closed) // ends a delivery waiting for room, which cancel waits for
+			if s.cancel != nil {
+				s.cancel()
+			}
 		}
 	})
 }
@@ -152,13 +185,15 @@ func (t *topic) append(m *Message) bool {
 
 // deliver is the backend's delivery of m to this node: appended to the
 // ring, waiting for room on a lossless topic (the backend buffers, within
-// its bounds, meanwhile) until the hub closes.
+// its bounds, meanwhile) until the topic or the hub closes.
 func (t *topic) deliver(m *Message) {
 	for !t.append(m) {
 		room := make(chan struct{})
 		t.ring.OnRoom(func() { close(room) })
 		select {
 		case <-room:
+		case <-t.closed:
+			return
 		case <-t.h.done:
 			return
 		}

@@ -39,11 +39,13 @@ type Backend struct {
 
 	roomMu  sync.Mutex
 	waiters []func()
-	waiting atomic.Bool // len(waiters) > 0, read without roomMu
+	waiting atomic.Bool // len(waiters) > 0; set under roomMu, read without it by the sender
 	resume  int         // queue length at or below which waiters run
 
-	subsMu sync.Mutex
-	subs   map[*nats.Subscription]struct{}
+	subsMu    sync.Mutex
+	subs      map[*nats.Subscription]struct{}
+	subjects  map[string]*subjectRef // by topic, for the topics subscribed; guarded by subsMu
+	subjectOf sync.Map               // topic → subject, the same, read by Publish without subsMu
 
 	closeOnce sync.Once
 	closeErr  error
@@ -66,12 +68,13 @@ func New(o Options) (*Backend, error) {
 	}
 	o.defaults()
 	b := &Backend{
-		o:      o,
-		queue:  make(chan outgoing, o.QueueSize),
-		stop:   make(chan struct{}),
-		sent:   make(chan struct{}),
-		resume: o.QueueSize - max(1, o.QueueSize/4),
-		subs:   map[*nats.Subscription]struct{}{},
+		o:        o,
+		queue:    make(chan outgoing, o.QueueSize),
+		stop:     make(chan struct{}),
+		sent:     make(chan struct{}),
+		resume:   o.QueueSize - max(1, o.QueueSize/4),
+		subs:     map[*nats.Subscription]struct{}{},
+		subjects: map[string]*subjectRef{},
 	}
 	if o.Listen != "" || o.ClusterListen != "" {
 		srv, err := startServer(o)
@@ -223,7 +226,8 @@ func (b *Backend) Stats() Stats {
 func (b *Backend) Subscribe(topic string, deliver func(*hub.Message)) (func(), error) {
 	var mu sync.Mutex
 	cancelled := false
-	sub, err := b.nc.Subscribe(subject(b.o.Prefix, topic), func(msg *nats.Msg) {
+	subj, release := b.holdSubject(topic)
+	sub, err := b.nc.Subscribe(subj, func(msg *nats.Msg) {
 		m, err := decode(msg.Data)
 		if err != nil {
 			b.malformed.Add(1)
@@ -237,10 +241,12 @@ func (b *Backend) Subscribe(topic string, deliver func(*hub.Message)) (func(), e
 		}
 	})
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("natshub: subscribing to %q: %w", topic, err)
 	}
 	if err := sub.SetPendingLimits(b.o.PendingMsgs, b.o.PendingBytes); err != nil {
 		sub.Unsubscribe()
+		release()
 		return nil, err
 	}
 	b.subsMu.Lock()
@@ -256,19 +262,58 @@ func (b *Backend) Subscribe(topic string, deliver func(*hub.Message)) (func(), e
 			mu.Lock() // waits for a delivery in progress
 			cancelled = true
 			mu.Unlock()
+			release()
 		})
 	}, nil
 }
 
+// subjectRef is a subscribed topic's subject and its subscription count.
+type subjectRef struct {
+	subject string
+	refs    int
+}
+
+// holdSubject returns topic's subject, kept for Publish until release is
+// called as many times as holdSubject was.
+func (b *Backend) holdSubject(topic string) (subj string, release func()) {
+	b.subsMu.Lock()
+	defer b.subsMu.Unlock()
+	ref := b.subjects[topic]
+	if ref == nil {
+		ref = &subjectRef{subject: subject(b.o.Prefix, topic)}
+		b.subjects[topic] = ref
+		b.subjectOf.Store(topic, ref.subject)
+	}
+	ref.refs++
+	return ref.subject, func() {
+		b.subsMu.Lock()
+		defer b.subsMu.Unlock()
+		if ref.refs--; ref.refs == 0 {
+			delete(b.subjects, topic)
+			b.subjectOf.Delete(topic)
+		}
+	}
+}
+
 // Publish implements hub.Backend: m is queued for the sending goroutine,
-// or refused when the queue is full.
+// or refused when the queue is full. A refused message costs no encoding,
+// and a subscribed topic's subject is not made again.
 func (b *Backend) Publish(topic string, m *hub.Message) bool {
-	out := outgoing{subject(b.o.Prefix, topic), encode(make([]byte, 0, len(m.Data)+8), m)}
 	select {
 	case <-b.stop:
 		return false
 	default:
 	}
+	if len(b.queue) == cap(b.queue) {
+		return false
+	}
+	var subj string
+	if v, ok := b.subjectOf.Load(topic); ok {
+		subj = v.(string)
+	} else {
+		subj = subject(b.o.Prefix, topic)
+	}
+	out := outgoing{subj, encode(make([]byte, 0, len(m.Data)+8), m)}
 	select {
 	case b.queue <- out:
 		return true
@@ -279,16 +324,38 @@ func (b *Backend) Publish(topic string, m *hub.Message) bool {
 
 // OnRoom implements hub.Backend: f runs once the queue is at most three
 // quarters full.
+//
+// f is registered, and waiting set, before the queue's length is looked at:
+// the sender looks at waiting after taking each message, so either it sees
+// f registered or this call sees the room it made.
 func (b *Backend) OnRoom(f func()) {
 	b.roomMu.Lock()
-	if len(b.queue) <= b.resume {
-		b.roomMu.Unlock()
-		f()
-		return
-	}
 	b.waiters = append(b.waiters, f)
 	b.waiting.Store(true)
+	if onRoomRegistered != nil {
+		onRoomRegistered()
+	}
+	run := b.takeWaiters()
 	b.roomMu.Unlock()
+	for _, f := range run {
+		f()
+	}
+}
+
+// onRoomRegistered, when set by a test, runs in OnRoom between registering
+// the waiter and looking at the queue: where the sender may empty it.
+var onRoomRegistered func()
+
+// takeWaiters returns the waiters, clearing them, if the queue has room
+// for them; nil otherwise. roomMu must be held.
+func (b *Backend) takeWaiters() []func() {
+	if len(b.queue) > b.resume {
+		return nil
+	}
+	run := b.waiters
+	b.waiters = nil
+	b.waiting.Store(false)
+	return run
 }
 
 // send hands queued messages to NATS until Close, then what is left.
@@ -317,15 +384,17 @@ func (b *Backend) publish(out outgoing) {
 	} else {
 		b.published.Add(1)
 	}
+	b.afterSend()
+}
+
+// afterSend runs the OnRoom waiters if taking a message from the queue
+// made room for them.
+func (b *Backend) afterSend() {
 	if !b.waiting.Load() {
 		return
 	}
 	b.roomMu.Lock()
-	var run []func()
-	if len(b.queue) <= b.resume {
-		run, b.waiters = b.waiters, nil
-		b.waiting.Store(false)
-	}
+	run := b.takeWaiters()
 	b.roomMu.Unlock()
 	for _, f := range run {
 		f()
