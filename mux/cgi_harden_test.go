@@ -68,13 +68,7 @@ exec yes 'an endless body an endless body an endless body'
 		Env:               map[string]string{"PIDFILE": pidfile},
 		WriteStallTimeout: 200 * time.Millisecond,
 	})
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			// A small window fills at once.
-			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-	}}
-	nc, err := d.Dial("tcp", srv.Listener.Addr().String())
+	nc, err := dialSmallWindow(srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,12 +159,7 @@ exec head -c `+strconv.Itoa(size)+` /dev/zero
 				Observer:          o,
 			}
 			url, _ := serve(t, v)
-			d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-				return rc.Control(func(fd uintptr) {
-					_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-				})
-			}}
-			nc, err := d.Dial("tcp", url[len("http://"):])
+			nc, err := dialSmallWindow(url[len("http://"):])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -229,12 +218,7 @@ exec yes 'an endless body an endless body an endless body'
 		defer func() { returned <- struct{}{} }()
 		v.ServeHTTP(w, r)
 	}))
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) {
-			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-	}}
-	nc, err := d.Dial("tcp", url[len("http://"):])
+	nc, err := dialSmallWindow(url[len("http://"):])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,4 +230,15 @@ exec yes 'an endless body an endless body an endless body'
 	case <-time.After(10 * time.Second):
 		t.Fatal("the CGI still writes 10 s after the client stopped reading (its stall timeout 200 ms, the vhost's 1 min)")
 	}
+}
+
+// dialSmallWindow dials addr with a 4 KiB receive buffer, so that a client
+// that does not read fills its window at once.
+func dialSmallWindow(addr string) (net.Conn, error) {
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+	}}
+	return d.Dial("tcp", addr)
 }
